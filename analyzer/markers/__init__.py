@@ -1,0 +1,290 @@
+"""Markers: the behaviours a supervisor listens for, per turn and per session.
+
+:func:`code_session` is the one entry point: it takes a Transcript and the
+spaCy Docs of its turns (same order) and returns every turn's codes with
+their evidence plus the session figures.  Each family lives in its own
+module (talk/timing, questions, reflections, lexical, sentiment, clarity);
+this module only sequences them and computes the session-level rates.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.tokens import Doc
+
+from ..model import Transcript, Turn
+from .base import Hit
+from .clarity import clarity, count_words
+from .lexical import LEXICAL_CODES, code_lexical, is_backchannel
+from .questions import classify_question
+from .reflections import classify_reflection
+from .sentiment import get_scorer
+from .settings import MarkerSettings, load_settings
+from .talk import talk_figures, turn_timing
+
+__all__ = ["TurnCodes", "SessionMarkers", "code_session", "Hit", "TURN_FLAGS"]
+
+# 0/1 columns of turns.csv, in order.
+TURN_FLAGS = (
+    "affirmation",
+    "validation",
+    "emotion_label",
+    "advice",
+    "advice_with_permission",
+    "premature_advice",
+    "dismissive",
+    "summary",
+    "check_understanding",
+)
+
+
+@dataclass(eq=False)  # identity, not field equality: turns are compared by position
+class TurnCodes:
+    """Everything detected in one turn, with evidence."""
+
+    turn: Turn
+    n_words: int
+    backchannel: bool = False
+    question: str | None = None
+    reflection: str | None = None
+    flags: dict[str, bool] = field(default_factory=dict)
+    interruption: bool = False
+    pause_before_response_s: float | None = None
+    sentiment: float | None = None
+    words_per_sentence: float | None = None
+    readability_grade: float | None = None
+    n_fillers: int = 0
+    n_jargon: int = 0
+    hits: list[Hit] = field(default_factory=list)
+
+    def has(self, code: str) -> bool:
+        """True when the turn carries ``code`` (a flag, a question or a reflection)."""
+        if code == "question":
+            return self.question is not None
+        if code == "reflection":
+            return self.reflection is not None
+        return self.flags.get(code, False)
+
+    @property
+    def evidence(self) -> str:
+        """Short evidence text for the CSV: the rule ids and quoted spans, most important first."""
+        return " | ".join(h.quote(60) for h in self.hits)
+
+
+@dataclass
+class SessionMarkers:
+    """All turn codes of a session and its figures."""
+
+    transcript: Transcript
+    turns: list[TurnCodes]
+    figures: dict[str, Any]
+
+
+def code_session(transcript: Transcript, docs: Sequence[Doc], settings: MarkerSettings | None = None) -> SessionMarkers:
+    """Detect every marker in every turn of ``transcript`` (``docs`` are its turns' Docs, in order)."""
+    settings = settings or load_settings()
+    turns = transcript.turns
+    if len(docs) != len(turns):
+        raise ValueError("one Doc per turn is required")
+    scorer = get_scorer()
+    codes: list[TurnCodes] = []
+    for turn, doc in zip(turns, docs):
+        n = count_words(doc)
+        bc, bc_hit = is_backchannel(doc) if n <= settings.backchannel_max_words else (False, None)
+        tc = TurnCodes(turn=turn, n_words=n, backchannel=bc, flags={f: False for f in TURN_FLAGS})
+        if bc_hit:
+            tc.hits.append(bc_hit)
+        tc.sentiment = scorer.turn_score(doc)
+        codes.append(tc)
+
+    timing = turn_timing(turns, [c.backchannel for c in codes], settings)
+    for tc, tm in zip(codes, timing):
+        tc.pause_before_response_s = tm.pause_before_response_s
+        tc.interruption = tm.interruption
+        if tm.evidence:
+            tc.hits.append(tm.evidence)
+
+    _code_clinician_turns(codes, docs, settings)
+    figures = talk_figures(turns, [c.n_words for c in codes], [c.backchannel for c in codes], timing, settings)
+    figures.update(_code_figures(codes, settings))
+    return SessionMarkers(transcript, codes, figures)
+
+
+def _code_clinician_turns(codes: list[TurnCodes], docs: Sequence[Doc], settings: MarkerSettings) -> None:
+    """Questions, reflections, lexical markers and clarity for each clinician turn, in context."""
+    client_context: list[Doc] = []  # client turns since the clinician last spoke (backchannels left out)
+    prev_clinician: Doc | None = None
+    prev_client: Doc | None = None
+    client_turns_so_far = 0
+    for tc, doc in zip(codes, docs):
+        role = tc.turn.role
+        if role == "client":
+            if not tc.backchannel:
+                client_context.append(doc)
+                prev_client = doc
+                client_turns_so_far += 1
+            continue
+        if role != "clinician" or tc.backchannel:
+            continue
+        q, q_hits = classify_question(doc)
+        r, r_hits = classify_reflection(doc, client_context[-2:])
+        lex = code_lexical(doc, prev_clinician, prev_client)
+        tc.question, tc.reflection = q, r
+        tc.hits.extend(r_hits + q_hits)
+        for code in LEXICAL_CODES:
+            found = lex.get(code, [])
+            if found:
+                tc.flags[code] = True
+                tc.hits.extend(found)
+        if tc.flags["advice"] and client_turns_so_far < settings.premature_before_client_turns:
+            tc.flags["premature_advice"] = True
+        c = clarity(doc)
+        tc.words_per_sentence = c["words_per_sentence"]
+        tc.readability_grade = c["readability_grade"]
+        tc.n_fillers = len(c["fillers"])
+        tc.n_jargon = len(c["jargon"])
+        tc.hits.extend(c["jargon"])
+        prev_clinician = doc
+        client_context = []
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return round(statistics.fmean(values), 3) if values else None
+
+
+def _ratio(a: float, b: float, digits: int = 3) -> float | None:
+    return round(a / b, digits) if b else None
+
+
+def _next_client(codes: list[TurnCodes], i: int) -> TurnCodes | None:
+    """The client's next substantive turn after turn ``i``, before the clinician speaks again."""
+    for tc in codes[i + 1 :]:
+        if tc.backchannel:
+            continue
+        if tc.turn.role == "client":
+            return tc
+        if tc.turn.role == "clinician":
+            return None
+    return None
+
+
+def _code_figures(codes: list[TurnCodes], settings: MarkerSettings) -> dict[str, Any]:
+    """Counts, rates, MITI summary scores, sentiment and clarity figures for the session."""
+    clin = [c for c in codes if c.turn.role == "clinician" and not c.backchannel]
+    client = [c for c in codes if c.turn.role == "client" and not c.backchannel]
+    n_q = sum(c.question is not None for c in clin)
+    n_open = sum(c.question == "open" for c in clin)
+    n_r = sum(c.reflection is not None for c in clin)
+    n_cr = sum(c.reflection == "complex" for c in clin)
+    clin_words = sum(c.n_words for c in clin)
+    f: dict[str, Any] = {
+        "n_clinician_turns": len(clin),
+        "n_client_turns": len(client),
+        "n_backchannels": sum(c.backchannel for c in codes),
+        "n_questions": n_q,
+        "n_open_questions": n_open,
+        "n_closed_questions": n_q - n_open,
+        "n_reflections": n_r,
+        "n_complex_reflections": n_cr,
+    }
+    for flag in TURN_FLAGS:
+        f[f"n_{flag}"] = sum(c.flags.get(flag, False) for c in clin)
+    f["questions_per_clinician_turn"] = _ratio(n_q, len(clin))
+    f["reflections_per_clinician_turn"] = _ratio(n_r, len(clin))
+    f["percent_open_questions"] = _ratio(100 * n_open, n_q, 1)
+    # MITI 4.2.1 summary scores: R:Q fair 1, good 2; %CR fair 40, good 50 (Moyers et al. 2016).
+    f["reflection_to_question_ratio"] = _ratio(n_r, n_q, 2)
+    f["percent_complex_reflections"] = _ratio(100 * n_cr, n_r, 1)
+
+    # Response-contingent: how much the client says next, after a reflection vs after a question.
+    after_r, after_q = [], []
+    clin_ids = {id(c) for c in clin}
+    for i, c in enumerate(codes):
+        if id(c) not in clin_ids:
+            continue
+        nxt = _next_client(codes, i)
+        if nxt is None:
+            continue
+        if c.reflection is not None and c.question is None:
+            after_r.append(nxt.n_words)
+        elif c.question is not None and c.reflection is None:
+            after_q.append(nxt.n_words)
+    f["client_words_after_reflection"] = _mean(after_r)
+    f["client_words_after_question"] = _mean(after_q)
+
+    f.update(_sentiment_figures(codes, clin, client, settings))
+
+    # Clarity of the clinician's speech.
+    wps = [(c.words_per_sentence, c.n_words) for c in clin if c.words_per_sentence is not None]
+    f["clinician_words_per_sentence"] = (
+        round(sum(w * n for w, n in wps) / sum(n for _, n in wps), 1) if wps and sum(n for _, n in wps) else None
+    )
+    grades = [(c.readability_grade, c.n_words) for c in clin if c.readability_grade is not None and c.n_words >= 10]
+    f["clinician_readability_grade"] = (
+        round(sum(g * n for g, n in grades) / sum(n for _, n in grades), 1) if grades else None
+    )
+    f["jargon_per_1000_words"] = _ratio(1000 * sum(c.n_jargon for c in clin), clin_words, 2)
+    f["fillers_per_100_words"] = _ratio(100 * sum(c.n_fillers for c in clin), clin_words, 2)
+    return f
+
+
+def _sentiment_figures(
+    codes: list[TurnCodes], clin: list[TurnCodes], client: list[TurnCodes], s: MarkerSettings
+) -> dict[str, Any]:
+    """Client arc, shifts, recovery after negative peaks, and what the clinician does after a negative turn."""
+    scores = [c.sentiment for c in client if c.sentiment is not None]
+    f: dict[str, Any] = {}
+    k = max(1, round(len(scores) * s.arc_fraction)) if scores else 0
+    f["client_sentiment_mean"] = _mean(scores)
+    f["client_sentiment_start"] = _mean(scores[:k]) if len(scores) >= 3 else None
+    f["client_sentiment_end"] = _mean(scores[-k:]) if len(scores) >= 3 else None
+    f["client_sentiment_change"] = (
+        round(f["client_sentiment_end"] - f["client_sentiment_start"], 3) if f["client_sentiment_start"] is not None else None
+    )
+    f["n_client_sentiment_shifts"] = sum(abs(b - a) >= s.shift for a, b in zip(scores, scores[1:]))
+    negatives = [i for i, v in enumerate(scores) if v <= s.negative_turn]
+    recovered = sum(
+        any(later - scores[i] >= s.recovery_rise for later in scores[i + 1 : i + 1 + s.recovery_window_turns])
+        for i in negatives
+    )
+    f["n_client_negative_turns"] = len(negatives)
+    f["client_recovery_rate"] = _ratio(recovered, len(negatives))
+
+    # What the clinician does right after a clearly negative client turn.
+    empathic = directive = responded = 0
+    after_empathic: list[float] = []
+    after_directive: list[float] = []
+    prev_client: TurnCodes | None = None
+    for i, c in enumerate(codes):
+        if c.backchannel:
+            continue
+        if c.turn.role == "client":
+            prev_client = c
+            continue
+        if c.turn.role != "clinician":
+            continue
+        is_empathic = c.reflection is not None or c.flags["validation"] or c.flags["emotion_label"]
+        is_directive = c.flags["advice"] or c.flags["dismissive"]
+        if prev_client is not None and prev_client.sentiment is not None and prev_client.sentiment <= s.negative_turn:
+            responded += 1
+            empathic += is_empathic
+            directive += is_directive and not is_empathic
+        nxt = _next_client(codes, i)
+        if nxt is not None and nxt.sentiment is not None:
+            if is_empathic:
+                after_empathic.append(nxt.sentiment)
+            elif is_directive:
+                after_directive.append(nxt.sentiment)
+        prev_client = None
+    f["n_responses_to_negative"] = responded
+    f["empathic_response_to_negative_share"] = _ratio(empathic, responded)
+    f["directive_response_to_negative_share"] = _ratio(directive, responded)
+    f["client_sentiment_after_empathic"] = _mean(after_empathic)
+    f["client_sentiment_after_directive"] = _mean(after_directive)
+    clin_scores = [c.sentiment for c in clin if c.sentiment is not None]
+    f["clinician_sentiment_sd"] = round(statistics.pstdev(clin_scores), 3) if len(clin_scores) >= 3 else None
+    return f
