@@ -113,6 +113,39 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("table", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="TOML saying which column holds which code (examples in models/evaluation/).")
+@click.option("--unpunctuated", is_flag=True,
+              help="Strip punctuation and capitals first, as speech-to-text output often is.")
+@click.option("--ratings", "ratings_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Session rating file(s) to correlate with analyzer figures ([ratings] in the mapping).")
+@click.option("--spacy-model", default=None, metavar="NAME", help="An installed spaCy pipeline to use.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the per-code figures to this CSV.")
+def evaluate(table: Path, mapping_file: str, unpunctuated: bool, ratings_files: tuple[str, ...],
+             spacy_model: str | None, out_file: Path | None) -> None:
+    """Compare the analyzer's turn codes with a human-coded utterance TABLE (CSV).
+
+    Prints precision, recall, F1 and Cohen's kappa per code on clinician turns,
+    sub-type agreement, session AUC for a high/low label, and correlations
+    with session ratings.
+    """
+    from .evaluate import evaluate as run_evaluation
+
+    try:
+        result = run_evaluation(table, mapping_file, unpunctuated=unpunctuated, ratings_files=ratings_files,
+                                spacy_model=spacy_model)
+    except AnalyzerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(result.format())
+    if out_file:
+        with AtomicCSV(out_file, ["code", "n", "gold_positive", "predicted_positive", "precision", "recall", "f1",
+                                  "kappa"]) as w:
+            w.write_all(a.as_row() for a in result.codes)
+
+
 def _show_progress(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 

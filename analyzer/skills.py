@@ -37,7 +37,10 @@ class MarkerSpec:
 
     @property
     def name(self) -> str:
-        return f"{self.figure} per {self.per.removeprefix('n_').replace('_', ' ')}" if self.per else self.figure
+        if not self.per:
+            return self.figure
+        # "n_interruptions" per "n_client_turns" reads as "interruptions per client turn"
+        return f"{self.figure.removeprefix('n_')} per {self.per.removeprefix('n_').removesuffix('s').replace('_', ' ')}"
 
     def raw(self, row: dict[str, Any]) -> float | None:
         """The raw figure for a session row, or None where the session cannot support it."""
