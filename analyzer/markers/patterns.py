@@ -79,7 +79,11 @@ class PatternSet:
         offset = doc.start if isinstance(doc, Span) else 0
         base = doc.doc if isinstance(doc, Span) else doc
         found: dict[str, list[Span]] = {}
-        for match_id, start, end in list(self.matcher(target)) + list(self.phrases(target)):
+        # Only run a matcher that has patterns: an empty one warns (W036) and costs time on every turn.
+        matches = (list(self.matcher(target)) if len(self.matcher) else []) + (
+            list(self.phrases(target)) if len(self.phrases) else []
+        )
+        for match_id, start, end in matches:
             rule_id = self.vocab.strings[match_id]
             span = Span(base, start + offset, end + offset, label=rule_id)
             found.setdefault(self.meta[rule_id][0], []).append(span)
