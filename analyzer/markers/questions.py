@@ -1,0 +1,342 @@
+"""Questions in a clinician turn, open or closed, as MITI 4.2.1 codes them.
+
+MITI 4.2.1 codes every clinician question; *open* questions invite a wide
+range of answers or the client's own perspective (what/how/why, "tell me
+more"), *closed* ones imply a short answer (yes/no, either/or, a fact or a
+number).  A turn with several questions is coded here by its **last**
+question, the one the client is left to answer.
+
+Two routes find questions, so the detector works on punctuated transcripts
+and on speech-to-text output without punctuation or capitals:
+
+1. a sentence that ends in ``?`` (when the transcriber punctuated);
+2. an opener from ``models/patterns/questions.jsonl`` at the start of a
+   clause - the sentence start, after punctuation, or after a chain of
+   discourse markers from ``models/lexicons/clause_openers.txt`` ("okay so
+   how did that go for you") - or a tag at the end of a sentence/turn
+   ("that's hard right", "is that right").
+
+Requiring clause-initial position is what keeps embedded wh-clauses ("I don't
+know what to do") and pseudo-clefts ("what I'm hearing is ...") out: the
+opener patterns need a wh-word *followed by an auxiliary or verb*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
+
+from ..resources import load_jsonl, word_list
+from .base import Hit
+from .patterns import PatternSet, _tokenizer_for
+
+PATTERN_FILE = "patterns/questions.jsonl"
+OPENERS_FILE = "lexicons/clause_openers.txt"
+EMBEDDING_FILE = "lexicons/embedding_words.txt"
+SUBJECTS_FILE = "lexicons/subject_pronouns.txt"
+
+_FAST_KEYS = {"LOWER", "IS_ALPHA", "OP"}
+_EMPTY: list[int] = []
+
+
+class TokenView:
+    """Per-token attributes of one Doc, read in a single pass (spaCy Token objects are costly to create)."""
+
+    __slots__ = ("doc", "lowers", "alphas", "puncts", "sent_starts", "idxs")
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.lowers: list[str] = []
+        self.alphas: list[bool] = []
+        self.puncts: list[bool] = []
+        self.sent_starts: list[bool] = []
+        self.idxs: list[int] = []
+        for t in doc:
+            self.lowers.append(t.lower_)
+            self.alphas.append(t.is_alpha)
+            self.puncts.append(t.is_punct or t.is_space)
+            self.sent_starts.append(bool(t.is_sent_start))
+            self.idxs.append(t.idx)
+
+
+_VIEWS: dict[int, TokenView] = {}
+
+
+def token_view(doc: Doc) -> TokenView:
+    """The TokenView of ``doc``, kept for the few docs of the current turn (identity-checked)."""
+    v = _VIEWS.get(id(doc))
+    if v is None or v.doc is not doc:
+        if len(_VIEWS) >= 8:
+            _VIEWS.clear()
+        v = _VIEWS[id(doc)] = TokenView(doc)
+    return v
+
+
+class FastPatternSet:
+    """The subset of :class:`PatternSet` these detectors use, matched without spaCy's Matcher.
+
+    spaCy's Matcher evaluates every ``IN``/``NOT_IN`` set predicate of every
+    pattern on every token through Python callbacks (~20 calls per token
+    here), which alone capped the two classifiers near 30k words/s.  Pattern
+    rows restricted to ``LOWER`` (exact / ``IN`` / ``NOT_IN``), ``IS_ALPHA``
+    and ``OP: "?"`` (and phrase strings) are matched here with a first-word
+    index instead: same rows, same ``spans()`` output shape (per label,
+    overlapping matches keep the longest), linear in the turn length.
+    :func:`load_patterns` falls back to :class:`PatternSet` for any file that
+    uses other token attributes.
+    """
+
+    def __init__(self, vocab: Vocab, rows: Iterable[dict[str, Any]]) -> None:
+        self.vocab = vocab
+        self.meta: dict[str, tuple[str, str]] = {}
+        self.rules: list[tuple[str, list[tuple[frozenset[str] | None, bool, bool | None, bool]]]] = []
+        self.by_word: dict[str, list[int]] = {}
+        self.any_start: list[int] = []
+        tokenizer = _tokenizer_for(vocab)
+        for row in rows:
+            rule_id, pattern = row["id"], row["pattern"]
+            self.meta[rule_id] = (row["label"], str(row.get("value", "1")))
+            if isinstance(pattern, str):
+                pattern = [{"LOWER": t.lower_} for t in tokenizer(pattern)]
+            steps = []
+            for tok in pattern:
+                low = tok.get("LOWER")
+                if isinstance(low, str):
+                    words, negate = frozenset([low.lower()]), False
+                elif isinstance(low, dict):
+                    negate = "NOT_IN" in low
+                    words = frozenset(w.lower() for w in low.get("NOT_IN" if negate else "IN", []))
+                else:
+                    words, negate = None, False
+                steps.append((words, negate, tok.get("IS_ALPHA"), tok.get("OP") == "?"))
+            n = len(self.rules)
+            self.rules.append((rule_id, steps))
+            first, negate, _, optional = steps[0]
+            if first is None or negate or optional:
+                self.any_start.append(n)
+            else:
+                for w in first:
+                    self.by_word.setdefault(w, []).append(n)
+
+    @staticmethod
+    def supports(rows: list[dict[str, Any]]) -> bool:
+        """True when every row only uses what this matcher implements."""
+        for row in rows:
+            pattern = row.get("pattern")
+            if isinstance(pattern, str):
+                continue
+            if not isinstance(pattern, list) or not pattern:
+                return False
+            for tok in pattern:
+                if not isinstance(tok, dict) or set(tok) - _FAST_KEYS or tok.get("OP", "?") != "?":
+                    return False
+                low = tok.get("LOWER")
+                if isinstance(low, dict) and (set(low) - {"IN", "NOT_IN"} or len(low) != 1):
+                    return False
+        return True
+
+    def _match(self, steps, lowers: list[str], alphas: list[bool], i: int, k: int) -> int:
+        """Longest end of ``steps[k:]`` matched from token ``i`` (-1 if none)."""
+        if k == len(steps):
+            return i
+        words, negate, is_alpha, optional = steps[k]
+        best = -1
+        if i < len(lowers):
+            ok = words is None or ((lowers[i] in words) != negate)
+            if ok and is_alpha is not None:
+                ok = alphas[i] == is_alpha
+            if ok:
+                best = self._match(steps, lowers, alphas, i + 1, k + 1)
+        if optional:
+            best = max(best, self._match(steps, lowers, alphas, i, k + 1))
+        return best
+
+    def spans(self, doc: Doc) -> list[tuple[str, str, str, Span]]:
+        """All matches as ``(label, value, rule_id, span)``, like :meth:`PatternSet.spans`."""
+        view = token_view(doc)
+        lowers, alphas = view.lowers, view.alphas
+        found: dict[str, list[tuple[int, int, str]]] = {}
+        for i, w in enumerate(lowers):
+            for n in self.by_word.get(w, _EMPTY) + self.any_start:
+                rule_id, steps = self.rules[n]
+                end = self._match(steps, lowers, alphas, i, 0)
+                if end > i:
+                    found.setdefault(self.meta[rule_id][0], []).append((i, end, rule_id))
+        out = []
+        for label, cands in found.items():
+            # as spacy.util.filter_spans: longest first, then earliest; no overlaps
+            taken: set[int] = set()
+            for start, end, rule_id in sorted(cands, key=lambda c: (-(c[1] - c[0]), c[0])):
+                if any(j in taken for j in range(start, end)):
+                    continue
+                taken.update(range(start, end))
+                out.append((label, self.meta[rule_id][1], rule_id, Span(doc, start, end, label=rule_id)))
+        out.sort(key=lambda t: t[3].start)
+        return out
+
+
+def load_patterns(vocab: Vocab, name: str) -> PatternSet | FastPatternSet:
+    """Compile a pattern file once per vocab: the fast matcher when the file allows it."""
+    key = (id(vocab), name)
+    ps = _FAST_CACHE.get(key)
+    if ps is None or ps.vocab is not vocab:
+        rows, _ = load_jsonl(name)
+        # PatternSet validates ids, labels and token patterns (ConfigError with line numbers)
+        checked = PatternSet.load(vocab, name)
+        ps = FastPatternSet(vocab, rows) if FastPatternSet.supports(rows) else checked
+        _FAST_CACHE[key] = ps
+    return ps
+
+
+_FAST_CACHE: dict[tuple[int, str], PatternSet | FastPatternSet] = {}
+
+# Punctuation after which a new clause starts (apostrophes are in-word).
+_BOUNDARY_PUNCT = frozenset({",", ";", ":", ".", "!", "?", "-", "--", "...", "…", "(", ")", '"', "—", "–"})
+# A tag needs some statement before it ("right?" alone is a backchannel).
+_MIN_TAG_PREFIX = 3
+# Openers this close after another opener belong to the same question clause.
+MERGE_WINDOW = 5
+
+
+def pattern_set(vocab: Vocab) -> PatternSet | FastPatternSet:
+    """The compiled question patterns for ``vocab`` (compiled once per vocab)."""
+    return load_patterns(vocab, PATTERN_FILE)
+
+
+def clause_starts(doc: Doc) -> set[int]:
+    """Token indices that begin a clause: sentence starts, after punctuation, after discourse markers.
+
+    Discourse markers chain ("okay so and"), so every token after a run of
+    them is a clause start too.  Linear in the number of tokens.
+    """
+    openers = word_list(OPENERS_FILE)
+    view = token_view(doc)
+    starts: set[int] = set()
+    at_start = True
+    for i, text in enumerate(view.lowers):
+        if view.sent_starts[i] or at_start:
+            starts.add(i)
+        # after punctuation (apostrophes are in-word) or a discourse marker, a new clause may start
+        at_start = text in _BOUNDARY_PUNCT or (view.puncts[i] and text != "'") or text in openers
+    return starts
+
+
+_SENT_FINAL = frozenset({".", "?", "!", "..."})
+
+
+def loose_starts(doc: Doc) -> set[int] | None:
+    """For run-on speech without sentence punctuation: every token not after an embedding word.
+
+    Speech-to-text output ("that's halfway there what kept you from ...")
+    gives no clause boundaries, so any position may start a question unless
+    the previous word embeds it ("I know what ...", "to do ...").  Returns
+    None for punctuated turns, whose punctuation already marks the clauses.
+    """
+    view = token_view(doc)
+    if any(w in _SENT_FINAL for w in view.lowers):
+        return None
+    embedding = word_list(EMBEDDING_FILE)
+    lowers = view.lowers
+    return {i for i in range(len(lowers)) if i == 0 or lowers[i - 1] not in embedding}
+
+
+def _last_word(span: Span) -> int:
+    """Index of the last non-punctuation token of ``span`` (or -1)."""
+    for tok in reversed(span):
+        if not tok.is_punct and not tok.is_space:
+            return tok.i
+    return -1
+
+
+# The last doc analysed and its hits: classify_reflection needs the question
+# clauses of the turn classify_question just analysed, so keep one result
+# instead of matching the same turn twice (identity check, one entry).
+_LAST: list = [None, None]
+
+
+def question_hits(doc: Doc) -> list[Hit]:
+    """Every question clause in the turn, in text order, as evidence hits."""
+    if _LAST[0] is doc:
+        return list(_LAST[1])
+    hits = _question_hits(doc)
+    _LAST[0], _LAST[1] = doc, hits
+    return list(hits)
+
+
+def _question_hits(doc: Doc) -> list[Hit]:
+    ps = pattern_set(doc.vocab)
+    spans = ps.spans(doc)
+    if not spans and "?" not in doc.text:
+        return []
+    starts = clause_starts(doc)
+    loose = loose_starts(doc)
+    subjects = word_list(SUBJECTS_FILE)
+    not_tag = [s for label, _, _, s in spans if label == "not_tag"]
+    found: list[tuple[int, Hit]] = []
+    sent_ends = {}
+    for sent in doc.sents:
+        sent_ends[sent.start] = _last_word(sent)
+    # a tag closes a sentence (punctuated) or the whole turn (run-on speech)
+    tag_ends = {e for e in sent_ends.values() if e >= 0}
+    for label, value, rule_id, span in spans:
+        if label in ("open", "closed", "imperative"):
+            ok = span.start in starts
+            if not ok and loose is not None and span.start in loose:
+                # mid-turn copula "the thing is that you ..." is a complement clause, not a question
+                ok = not (rule_id == "q.closed.be" and span.end < len(doc) and doc[span.end].lower_ in subjects)
+            if ok:
+                found.append((span.start, Hit.from_span("question", value, rule_id, span)))
+        elif label in ("embedded_open", "open_inv", "closed_inv"):
+            if rule_id == "q.closed.mid_inversion":
+                # the first token only guards the position; it is not evidence
+                if span[0].lower_ in word_list(EMBEDDING_FILE):
+                    continue  # "what I'm hearing is you ...": pseudo-cleft, not an inversion
+                span = span[1:]
+            found.append((span.start, Hit.from_span("question", value, rule_id, span)))
+        elif label == "tag":
+            if (
+                span.end - 1 in tag_ends
+                and span.start - span.sent.start >= _MIN_TAG_PREFIX
+                and not any(s.start <= span.start < s.end or s.start < span.end <= s.end for s in not_tag)
+            ):
+                found.append((span.start, Hit.from_span("question", value, rule_id, span)))
+    # route 1: punctuated question with no recognised opener (e.g. "and then?")
+    if "?" in doc.text:
+        for sent in doc.sents:
+            last = sent[-1]
+            if last.text.endswith("?") and not any(sent.start <= i < sent.end for i, _ in found):
+                found.append((sent.start, Hit.from_span("question", "closed", "q.mark.declarative", sent)))
+    # One question clause, one hit: an opener that starts inside (or within
+    # MERGE_WINDOW tokens after) the previous one in the same stretch without
+    # punctuation is the same question ("what else do you think", "how
+    # confident are you"); at equal start the longer, more specific span wins
+    # ("can you tell me more" over "can you").
+    found.sort(key=lambda t: (t[0], -(t[1].end_char - t[1].start_char)))
+    kept: list[tuple[int, Hit]] = []
+    for start, hit in found:
+        if kept:
+            prev_start, prev = kept[-1]
+            same_clause = start - prev_start <= MERGE_WINDOW and not any(
+                doc[k].is_punct for k in range(prev_start, start)
+            )
+            if hit.start_char < prev.end_char or (same_clause and not hit.rule_id.startswith("q.tag.")):
+                continue
+        kept.append((start, hit))
+    return [h for _, h in kept]
+
+
+def classify_question(doc: Doc) -> tuple[str | None, list[Hit]]:
+    """'open' | 'closed' | None for one clinician turn, with evidence Hits.
+
+    Hits have ``code='question'``, ``value`` open/closed, the ``rule_id`` of
+    the pattern (or ``q.mark.declarative`` for a ``?``-sentence without an
+    opener) and the span it rests on.  The turn's type is that of its last
+    question.
+    """
+    hits = question_hits(doc)
+    if not hits:
+        return None, []
+    return hits[-1].value, hits
