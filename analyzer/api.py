@@ -1,0 +1,418 @@
+"""The notebook API: a few functions over the same pipeline the CLI runs.
+
+::
+
+    import analyzer as sa
+
+    tr = sa.load("sample_transcripts/teams_checkin.vtt")          # a Transcript (a list for a multi-session CSV or a folder)
+    an = sa.analyze_folder("sample_transcripts")                   # reads manifest.csv beside the files
+    an.sessions                                                     # one row per session (pandas, typed)
+    an.turns                                                        # one row per turn
+    an.report("teams_checkin")                                      # the session report, inline in Jupyter
+    an.history("out/history.sqlite")                                # add to a supervision history
+    an.supervision("month")                                         # the supervision table (analyzer.export)
+    sa.plot_skill_trends(an.sessions, "CL-A")                      # plots (also analyzer.report.plots helpers)
+
+DataFrame dtypes (pandas nullable dtypes, so a missing value is ``<NA>``
+and integers stay integers):
+
+* counts (``n_*``, ``turn``, ``first_segment``, ``source_line``, word counts,
+  ``speaker_switches``, longest stretches in words) → ``"Int64"``;
+* other figures (shares, seconds, rates, ratios, scores, sentiment) → ``"Float64"``;
+* 0/1 flags (``role_inferred``; the turn flags ``backchannel``,
+  ``interruption``, ``affirmation`` … ``check_understanding``) → ``"boolean"``;
+* codes (``role``, ``question``, ``reflection``, ``format``, ``*_basis``,
+  ``*_band``, ``clinician``, ``session_date``, ``client``,
+  ``metadata_source``) → ``"string"`` with ``<NA>`` for empty;
+* free text (``text``, ``evidence``, ``speaker``, ``*_drivers`` …) →
+  ``"string"``, empty stays ``""``.
+
+``session_date`` is an ISO ``YYYY-MM-DD`` string (``pd.to_datetime`` it to
+plot).  :data:`SESSION_DTYPES` and :data:`TURN_DTYPES` list every documented
+column; columns outside them (extra manifest columns) keep pandas' inference.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .tables import SESSION_COLUMNS, TURN_COLUMNS
+
+if TYPE_CHECKING:  # pandas and the pipeline (spaCy) are imported only when used
+    import pandas as pd
+
+    from .model import Transcript
+    from .pipeline import SessionResult
+
+__all__ = [
+    "Analysis", "Problem", "SessionReport", "SESSION_DTYPES", "TURN_DTYPES", "METADATA_COLUMNS",
+    "load", "analyze_folder", "analyze_transcripts", "typed_frame", "plot_skill_trends",
+]
+
+METADATA_COLUMNS = ("clinician", "session_date", "client", "metadata_source")
+
+_TEXT = {
+    "session_id", "source", "encoding", "pipeline", "clinician_speaker", "client_speaker", "warnings",
+    "speaker", "evidence", "text", "content_hash", "analyzer_version", "analysed_at",
+}
+_CODES = {
+    "format", "talk_time_basis", "pause_basis", "interruption_basis", "role", "question", "reflection",
+    "clinician", "session_date", "client", "metadata_source",
+}
+# 0/1 columns: those documented as "1 when …" / "1 for …" (no spaCy import needed to know them)
+_FLAGS = {"role_inferred", "backchannel", "interruption"} | {
+    c for c, about in {**SESSION_COLUMNS, **TURN_COLUMNS}.items() if about.startswith("1 ")
+}
+_INTS = {"turn", "first_segment", "source_line", "speaker_switches",
+         "longest_clinician_monologue_words", "longest_client_story_words"}
+
+
+def column_dtype(column: str) -> str:
+    """The documented dtype of a sessions/turns column (see the module docstring)."""
+    if column in _FLAGS:
+        return "boolean"
+    if column in _CODES or column.endswith("_band"):
+        return "string"
+    if column in _TEXT or column.endswith(("_drivers", "_suggestion", "_reason")):
+        return "string"
+    if column in _INTS or column.startswith("n_"):
+        return "Int64"
+    return "Float64"
+
+
+def _skill_cols() -> list[str]:
+    from .skills import skill_columns
+
+    return skill_columns()
+
+
+SESSION_DTYPES: dict[str, str] = {
+    c: column_dtype(c) for c in [*SESSION_COLUMNS, *_skill_cols(), *METADATA_COLUMNS]
+}
+TURN_DTYPES: dict[str, str] = {c: column_dtype(c) for c in [*TURN_COLUMNS]}
+_HISTORY_KEYS = {"content_hash": "string", "analyzer_version": "string", "analysed_at": "string"}
+
+
+def _cast(s: pd.Series, dtype: str, column: str) -> pd.Series:
+    import pandas as pd
+
+    if dtype == "boolean":
+        def to_bool(v: Any) -> Any:
+            if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+                return pd.NA
+            if isinstance(v, str):
+                v = v.strip().lower()
+                return pd.NA if v == "" else v in ("1", "true", "yes")
+            return bool(v)
+
+        return pd.Series(pd.array([to_bool(v) for v in s], dtype="boolean"), index=s.index, name=s.name)
+    if dtype == "string":
+        out = s.astype("string")
+        if column in _CODES or column.endswith("_band"):
+            out = out.mask(out == "", pd.NA)
+        return out
+    num = pd.to_numeric(s, errors="coerce")
+    if dtype == "Int64":
+        try:
+            return num.astype("Int64")
+        except (TypeError, ValueError):  # non-integral values: keep them rather than fail
+            return num.astype("Float64")
+    return num.astype("Float64")
+
+
+def typed_frame(df: pd.DataFrame, kind: str = "session", first: Sequence[str] = ()) -> pd.DataFrame:
+    """Order ``df``'s columns (``first``, documented, then the rest) and give them the documented dtypes."""
+    dtypes = {**(SESSION_DTYPES if kind == "session" else TURN_DTYPES), **_HISTORY_KEYS}
+    order = [c for c in first if c in df.columns]
+    order += [c for c in dtypes if c in df.columns and c not in order]
+    order += [c for c in df.columns if c not in order]
+    df = df.reindex(columns=order)
+    for c in df.columns:
+        dt = dtypes.get(c) or (column_dtype(c) if kind == "session" and c.endswith(("_score", "_band")) else None)
+        if dt:
+            df[c] = _cast(df[c], dt, c)
+    return df.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file (or session) that could not be analysed, and why."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message if self.message.startswith(self.path) else f"{self.path}: {self.message}"
+
+
+class SessionReport:
+    """One session's HTML report; shows inline in Jupyter (sandboxed in an iframe)."""
+
+    def __init__(self, result: SessionResult, height: int = 700) -> None:
+        self.result = result
+        self.height = height
+        self._html: str | None = None
+
+    @property
+    def html(self) -> str:
+        """The full HTML page (analyzer.report.session_report_html, or a plain summary where absent)."""
+        if self._html is None:
+            try:
+                from .report import session_report_html  # type: ignore[attr-defined]
+            except ImportError:
+                session_report_html = None
+            self._html = session_report_html(self.result) if session_report_html else _fallback_html(self.result)
+        return self._html
+
+    def save(self, path: str | Path) -> Path:
+        from .tables import write_text_atomic
+
+        return write_text_atomic(path, self.html)
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
+            f'style="width:100%;height:{self.height}px;border:1px solid #ccc" '
+            f'title="Session report: {html.escape(self.result.session_id)}"></iframe>'
+        )
+
+    def __repr__(self) -> str:
+        return f"<SessionReport {self.result.session_id}>"
+
+
+def _fallback_html(result: SessionResult) -> str:
+    row = result.session
+    cells = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(row.get(k, '')))}</td></tr>"
+        for k in row if not k.endswith(("_drivers", "_suggestion"))
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(result.session_id)}</title></head>"
+        f"<body><h1>{html.escape(result.session_id)}</h1><table>{cells}</table></body></html>"
+    )
+
+
+@dataclass
+class Analysis:
+    """Sessions analysed together: ``results`` (SessionResult), ``metadata`` (one dict per result), ``errors``."""
+
+    results: list[SessionResult] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    metadata: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __repr__(self) -> str:
+        return f"<Analysis: {len(self.results)} sessions, {len(self.errors)} errors>"
+
+    @property
+    def sessions(self) -> pd.DataFrame:
+        """One row per session: sessions.csv columns, then clinician, session_date, client, metadata_source."""
+        import pandas as pd
+
+        rows = []
+        for i, r in enumerate(self.results):
+            meta = self.metadata[i] if i < len(self.metadata) else {}
+            rows.append({**r.session, **{k: meta.get(k, "") for k in METADATA_COLUMNS},
+                         **{k: v for k, v in meta.items() if k not in METADATA_COLUMNS and k not in r.session}})
+        df = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=list(SESSION_DTYPES))
+        return typed_frame(df, "session")
+
+    @property
+    def turns(self) -> pd.DataFrame:
+        """One row per turn of every session (turns.csv columns)."""
+        import pandas as pd
+
+        rows = [t for r in self.results for t in r.turn_rows()]
+        df = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=list(TURN_DTYPES))
+        return typed_frame(df, "turn")
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        """One row per detection (evidence.csv columns)."""
+        import pandas as pd
+
+        from .tables import EVIDENCE_COLUMNS
+
+        rows = [e for r in self.results for e in r.evidence_rows()]
+        return pd.DataFrame.from_records(rows, columns=list(EVIDENCE_COLUMNS))
+
+    def result(self, session: str | int) -> SessionResult:
+        """The SessionResult for a session id (or a position)."""
+        if isinstance(session, int):
+            return self.results[session]
+        hits = [r for r in self.results if r.session_id == session]
+        if len(hits) == 1:
+            return hits[0]
+        if not hits:
+            known = ", ".join(r.session_id for r in self.results[:20])
+            raise KeyError(f"no session {session!r}; sessions: {known}")
+        raise KeyError(f"{len(hits)} sessions are called {session!r} (from {', '.join(r.transcript.source for r in hits)}); pass a position")
+
+    def report(self, session: str | int) -> SessionReport:
+        """The session's report; displays inline in Jupyter, ``.save(path)`` writes it."""
+        return SessionReport(self.result(session))
+
+    def history(self, path: str | Path) -> int:
+        """Add every session to the History at ``path`` (created if absent); returns how many."""
+        from .history import History
+
+        with History(path) as h:
+            return h.add_many(zip(self.results, self.metadata))
+
+    def supervision(self, by: str = "session") -> pd.DataFrame:
+        """:func:`analyzer.export.supervision_table` over these sessions."""
+        from .export import supervision_table
+
+        return supervision_table(self.sessions, by=by)
+
+
+def _options(options: Mapping[str, Any]) -> Any:
+    from .pipeline import Options
+
+    names = {f.name for f in fields(Options)}
+    unknown = sorted(set(options) - names)
+    if unknown:
+        raise TypeError(f"unknown option(s) {unknown}; options are: {', '.join(sorted(names))}")
+    opts = dict(options)
+    if isinstance(opts.get("clinician"), str):
+        opts["clinician"] = (opts["clinician"],)
+    elif "clinician" in opts:
+        opts["clinician"] = tuple(opts["clinician"] or ())
+    return Options(**opts)
+
+
+def _as_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    if isinstance(paths, (str, Path)):
+        return [Path(paths)]
+    return [Path(p) for p in paths]
+
+
+def load(path: str | Path, **kw: Any) -> Transcript | list[Transcript]:
+    """Read a transcript file (or every transcript in a folder) without analysing it.
+
+    Keyword arguments go to :func:`analyzer.io.read` (``format``,
+    ``clinician``, ``roles_file``).  Returns one Transcript for a
+    single-session file, else a list (multi-session CSV, folder).
+    """
+    from . import io as readers
+    from .errors import AnalyzerError
+
+    p = Path(path)
+    if p.is_dir():
+        files, missing = readers.discover([p])
+        if missing:
+            raise AnalyzerError("; ".join(missing))
+        return [tr for f in files for tr in readers.read(f, **kw)]
+    if not p.exists():
+        raise AnalyzerError("no such file or folder", p)
+    out = readers.read(p, **kw)
+    return out[0] if len(out) == 1 else out
+
+
+def _manifest(manifest: Any, paths: list[Path]) -> dict[str, dict[str, Any]]:
+    from .metadata import load_manifest, load_manifests
+
+    if manifest is True:
+        return load_manifests(paths)
+    if not manifest:
+        return {}
+    if isinstance(manifest, (str, Path)):
+        return load_manifest(manifest)
+    return dict(manifest)
+
+
+def _attach(analysis: Analysis, result: SessionResult, manifest: Mapping[str, Any]) -> None:
+    from .errors import AnalyzerError
+    from .metadata import metadata_for_result
+
+    try:
+        meta = metadata_for_result(result, manifest)
+    except AnalyzerError as exc:
+        analysis.errors.append(Problem(result.transcript.source, f"{result.session_id}: {exc}"))
+        meta = {"clinician": "", "session_date": "", "client": "", "metadata_source": "none"}
+    analysis.results.append(result)
+    analysis.metadata.append(meta)
+
+
+def analyze_folder(
+    paths: str | Path | Iterable[str | Path],
+    *,
+    manifest: bool | str | Path | Mapping[str, Any] = True,
+    jobs: int = 1,
+    **options: Any,
+) -> Analysis:
+    """Analyse files and folders; files that fail are listed in ``.errors`` and the rest go on.
+
+    ``manifest``: True reads ``manifest.csv`` in each folder given (and beside
+    each file); a path names a manifest; a dict is one from
+    :func:`analyzer.metadata.load_manifest`; False ignores manifests (CSV
+    columns and file names still give metadata).  ``options`` are the fields
+    of :class:`analyzer.pipeline.Options` (``format``, ``clinician``,
+    ``roles_file``, ``spacy_model``, ``settings_file``, ``skill_map_file``).
+    """
+    from . import io as readers
+    from .pipeline import analyze_files
+
+    opts = _options(options)
+    plist = _as_paths(paths)
+    meta = _manifest(manifest, plist)
+    files, missing = readers.discover(plist)
+    analysis = Analysis()
+    analysis.errors.extend(Problem(m.split(":", 1)[0], m) for m in missing)
+    for fr in analyze_files(files, opts, jobs):
+        analysis.warnings.extend(fr.warnings)
+        if fr.error:
+            analysis.errors.append(Problem(str(fr.path), fr.error))
+        for sr in fr.sessions:
+            _attach(analysis, sr, meta)
+    return analysis
+
+
+def analyze_transcripts(
+    transcripts: Transcript | Iterable[Transcript],
+    *,
+    manifest: bool | str | Path | Mapping[str, Any] | None = None,
+    **options: Any,
+) -> Analysis:
+    """Analyse Transcript objects (from :func:`load` or built in code).
+
+    Metadata comes from ``manifest`` (a path or a loaded manifest; True reads
+    the manifest beside each transcript's source), else the transcript's CSV
+    columns, else its file name.
+    """
+    from .model import Transcript as _Transcript
+    from .pipeline import analyze
+
+    items = [transcripts] if isinstance(transcripts, _Transcript) else list(transcripts)
+    opts = _options(options)
+    if manifest is True:
+        meta = _manifest(True, sorted({Path(t.source).parent for t in items}))
+    else:
+        meta = _manifest(manifest, [])
+    analysis = Analysis()
+    for sr in analyze(items, opts):
+        _attach(analysis, sr, meta)
+    return analysis
+
+
+def __getattr__(name: str) -> Any:
+    """Plot helpers, loaded on first use: plot_skill_trends and everything in analyzer.report.plots."""
+    if name == "plot_skill_trends":
+        from .report.trends import plot_skill_trends
+
+        return plot_skill_trends
+    if not name.startswith("_"):
+        try:
+            from .report import plots
+        except ImportError:
+            plots = None
+        if plots is not None and hasattr(plots, name):
+            return getattr(plots, name)
+    raise AttributeError(f"module 'analyzer.api' has no attribute {name!r}")
