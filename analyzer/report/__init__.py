@@ -1,0 +1,19 @@
+"""HTML reports and plots: one self-contained page per session, the run's index, matplotlib figures."""
+
+from __future__ import annotations
+
+from .html import index_html, report_filename, session_report_html, write_index, write_session_report
+from .plots import figure_png_base64, plot_pauses, plot_sentiment, plot_skills, plot_talk_share
+
+__all__ = [
+    "session_report_html",
+    "index_html",
+    "report_filename",
+    "write_session_report",
+    "write_index",
+    "plot_sentiment",
+    "plot_talk_share",
+    "plot_skills",
+    "plot_pauses",
+    "figure_png_base64",
+]
