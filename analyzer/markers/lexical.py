@@ -1,0 +1,296 @@
+"""Lexical markers of one clinician turn: affirmation, validation, emotion labels, advice (with or without
+permission), dismissive responses, summaries and checks for understanding; plus backchannels and fillers.
+
+Every marker is a pattern file under models/patterns/ (phrases on lower-case tokens or spaCy ``Matcher``
+token patterns), so the rules work on unpunctuated speech-to-text output and a supervisor can extend them
+without touching code.  Each file may carry a ``<label>_not`` label: a match of it cancels a match of
+``<label>`` that it overlaps and starts at or before (e.g. ``advice_not`` "you feel you should" cancels the advice cue "you should").
+
+Advice follows MITI 4.2.1 (Moyers et al. 2016): *Persuade* (``advice``) versus *Persuade with Permission*
+(``advice_with_permission``), the latter when this turn asks permission or stresses the client's autonomy,
+when the clinician's previous turn asked permission and the client's reply did not refuse, or when the
+client's previous turn asked for advice.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from spacy.tokens import Doc, Span, Token
+from spacy.vocab import Vocab
+
+from ..resources import load_jsonl, word_list
+from .base import Hit
+from .patterns import PatternSet
+
+LEXICAL_CODES = (
+    "affirmation",
+    "validation",
+    "emotion_label",
+    "advice",
+    "advice_with_permission",
+    "dismissive",
+    "summary",
+    "check_understanding",
+)
+
+# Pattern files read by code_lexical, in models/patterns/.
+MARKER_FILES = (
+    "patterns/affirmation.jsonl",
+    "patterns/validation.jsonl",
+    "patterns/emotion_label.jsonl",
+    "patterns/advice.jsonl",
+    "patterns/permission.jsonl",
+    "patterns/dismissive.jsonl",
+    "patterns/summary.jsonl",
+    "patterns/check_understanding.jsonl",
+)
+FILLER_FILE = "patterns/fillers.jsonl"
+FILLER_LEXICON = "lexicons/fillers.txt"
+BACKCHANNEL_LEXICON = "lexicons/backchannels.txt"
+EMOTION_LEXICON = "lexicons/emotion_words.txt"
+
+_SIMPLE_CODES = ("affirmation", "validation", "emotion_label", "dismissive", "summary", "check_understanding")
+EMOTION_ATTR = "sa_emotion_word"
+# Advice cues with this value are questions themselves ("why don't you ..."); any other advice cue inside a
+# sentence that ends with "?" is asking the client, not advising (MITI codes it as a question).
+QUESTION_FORM = "question_form"  # token attribute used by models/patterns/emotion_label.jsonl
+
+
+# --------------------------------------------------------------------------- emotion-word token attribute
+
+
+@lru_cache(maxsize=1)
+def _emotion_words() -> tuple[frozenset[str], dict[str, tuple[tuple[str, ...], ...]]]:
+    single, multi = set(), {}
+    for entry in word_list(EMOTION_LEXICON):
+        parts = entry.split()
+        if len(parts) == 1:
+            single.add(entry)
+        else:
+            multi.setdefault(parts[0], []).append(tuple(parts[1:]))
+    return frozenset(single), {k: tuple(v) for k, v in multi.items()}
+
+
+def _is_emotion_word(token: Token) -> bool:
+    single, multi = _emotion_words()
+    low = token.lower_
+    if low in single:
+        return True
+    for rest in multi.get(low, ()):
+        nxt = token.doc[token.i + 1 : token.i + 1 + len(rest)]
+        if tuple(t.lower_ for t in nxt) == rest:
+            return True
+    return False
+
+
+if not Token.has_extension(EMOTION_ATTR):
+    Token.set_extension(EMOTION_ATTR, getter=_is_emotion_word)
+
+
+# --------------------------------------------------------------------------- compiled pattern sets
+
+_SETS: dict[tuple[int, str], PatternSet] = {}
+
+
+def _patterns(vocab: Vocab) -> PatternSet:
+    key = (id(vocab), "markers")
+    if key not in _SETS:
+        _SETS[key] = PatternSet.load(vocab, *MARKER_FILES)
+    return _SETS[key]
+
+
+def _filler_patterns(vocab: Vocab) -> PatternSet:
+    key = (id(vocab), "fillers")
+    if key not in _SETS:
+        rows, _ = load_jsonl(FILLER_FILE)
+        rows = list(rows) + [
+            {"label": "filler", "id": f"filler:{w}", "pattern": w, "value": w} for w in sorted(word_list(FILLER_LEXICON))
+        ]
+        _SETS[key] = PatternSet(vocab, rows, source=f"models/{FILLER_FILE}, models/{FILLER_LEXICON}")
+    return _SETS[key]
+
+
+def _by_label(ps: PatternSet, doc: Doc) -> dict[str, list[tuple[str, str, Span]]]:
+    out: dict[str, list[tuple[str, str, Span]]] = {}
+    for label, value, rule_id, span in ps.spans(doc):
+        out.setdefault(label, []).append((value, rule_id, span))
+    return out
+
+
+def _kept(found: dict[str, list[tuple[str, str, Span]]], label: str) -> list[tuple[str, str, Span]]:
+    """Matches of ``label`` not cancelled by a ``<label>_not`` match.
+
+    A cancelling context is left context: it cancels a match it overlaps and that it starts at or before
+    ("you feel [you should]", "[if you need] to"), never one that merely ends where it begins
+    ("why don't [you take ...]" stays advice).
+    """
+    blockers = [s for _, _, s in found.get(label + "_not", [])]
+    return [
+        (v, r, s)
+        for v, r, s in found.get(label, [])
+        if not any(b.start <= s.start < b.end for b in blockers)
+    ]
+
+
+def _in_question(span: Span) -> bool:
+    """True when the sentence holding ``span`` ends with a question mark (only possible in punctuated text)."""
+    sent = span.sent
+    for t in reversed(sent):
+        if not t.is_space:
+            return "?" in t.text
+    return False
+
+
+def _hits(code: str, matches: list[tuple[str, str, Span]]) -> list[Hit]:
+    return [Hit.from_span(code, v, r, s) for v, r, s in matches]
+
+
+# --------------------------------------------------------------------------- the markers
+
+
+def code_lexical(doc: Doc, prev_clinician: Doc | None = None, prev_client: Doc | None = None) -> dict[str, list[Hit]]:
+    """For one clinician turn: code -> evidence hits (empty list = not present).
+
+    ``advice_with_permission`` when advice comes with permission asked (or autonomy stressed) in this turn,
+    or permission asked in the clinician's previous turn and not refused by the client's reply, or advice
+    asked for by the client's previous turn; ``advice`` is advice/persuasion WITHOUT permission (MITI 4.2.1
+    Persuade vs Persuade with Permission).  A cue that is also dismissive ("stop worrying") counts as
+    dismissive only.
+    """
+    ps = _patterns(doc.vocab)
+    found = _by_label(ps, doc)
+    out: dict[str, list[Hit]] = {c: [] for c in LEXICAL_CODES}
+    for code in _SIMPLE_CODES:
+        out[code] = _hits(code, _kept(found, code))
+
+    dismissive = [(h.start_char, h.end_char) for h in out["dismissive"]]
+    advice = [
+        m
+        for m in _kept(found, "advice")
+        if not any(m[2].start_char < e and s < m[2].end_char for s, e in dismissive)
+        and (m[0] == QUESTION_FORM or not _in_question(m[2]))
+    ]
+    if not advice:
+        return out
+
+    permission = _kept(found, "permission")
+    reason: str | None = None
+    if permission:
+        reason = "this_turn"
+    else:
+        reason = _permission_from_context(ps, prev_clinician, prev_client)
+    if reason is None:
+        out["advice"] = _hits("advice", advice)
+    else:
+        hits = [Hit.from_span("advice_with_permission", f"{reason}", r, s) for _, r, s in advice]
+        hits += [Hit.from_span("advice_with_permission", "permission", r, s) for _, r, s in permission]
+        out["advice_with_permission"] = sorted(hits, key=lambda h: h.start_char)
+    return out
+
+
+def _permission_from_context(ps: PatternSet, prev_clinician: Doc | None, prev_client: Doc | None) -> str | None:
+    """Why earlier turns grant permission (``"client_asked:<rule>"`` / ``"prev_turn:<rule>"``), or None."""
+    client = _by_label(ps, prev_client) if prev_client is not None and len(prev_client) else {}
+    if client.get("advice_request"):
+        return "client_asked:" + client["advice_request"][0][1]
+    if prev_clinician is None or not len(prev_clinician):
+        return None
+    asked = [m for m in _kept(_by_label(ps, prev_clinician), "permission") if m[0] == "asked"]
+    if not asked:
+        return None
+    refused = bool(client.get("refusal")) and not client.get("agreement")
+    return None if refused else "prev_turn:" + asked[-1][1]
+
+
+# --------------------------------------------------------------------------- backchannels and fillers
+
+
+@lru_cache(maxsize=1)
+def _backchannel_entries() -> tuple[frozenset[tuple[str, ...]], int]:
+    entries: set[tuple[str, ...]] = set()
+    for e in word_list(BACKCHANNEL_LEXICON):
+        parts = tuple(e.replace("-", " ").split())
+        entries.add(parts)
+        entries.add(("".join(parts),))  # "mm hmm" also as the joined "mmhmm" ("mm-hmm" tokenised and re-joined)
+    return frozenset(entries), max(len(p) for p in entries)
+
+
+def _word_texts(doc: Doc) -> list[str]:
+    from .clarity import iter_words
+
+    return ["".join(t.lower_ for t in w if not t.is_punct) for w in iter_words(doc)]
+
+
+def is_backchannel(doc: Doc) -> tuple[bool, Hit | None]:
+    """A short turn made only of backchannel tokens ("mm-hmm", "yeah", "right", "okay", "i see" ...),
+    punctuated or not, optionally with fillers ("um, okay"); at most ``[backchannel] max_words`` words
+    (models/markers.toml).  The hit spans the whole turn, rule ``lexicon:backchannels``."""
+    from .settings import load_settings
+
+    words = _word_texts(doc)
+    if not words or len(words) > load_settings().backchannel_max_words:
+        return False, None
+    entries, longest = _backchannel_entries()
+    fillers = word_list(FILLER_LEXICON)
+    i, seen_bc = 0, False
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            if tuple(words[i : i + n]) in entries:
+                i += n
+                seen_bc = True
+                break
+        else:
+            if words[i] in fillers:
+                i += 1
+                continue
+            return False, None
+    if not seen_bc:
+        return False, None
+    return True, Hit.from_span("backchannel", "1", "lexicon:backchannels", doc)
+
+
+def filler_hits(doc: Doc) -> list[Hit]:
+    """Filled pauses and discourse fillers (models/lexicons/fillers.txt plus the context rules of
+    models/patterns/fillers.jsonl); the hit's span is the filler itself, ``value`` its normal form."""
+    ps = _filler_patterns(doc.vocab)
+    # raw matches, not PatternSet.spans(): context rules include neighbouring words ("and like I"), which
+    # must not swallow an adjacent filler ("um, like, you know") when overlaps are resolved
+    fillers: dict[tuple[int, int], tuple[str, Span]] = {}
+    blockers: list[Span] = []
+    for match_id, start, end in list(ps.matcher(doc)) + list(ps.phrases(doc)):
+        rule_id = ps.vocab.strings[match_id]
+        label, value = ps.meta[rule_id]
+        span = doc[start:end]
+        if label == "filler_not":
+            blockers.append(span)
+        elif label == "filler":
+            span = _narrow(span, value)
+            fillers.setdefault((span.start, span.end), (rule_id, span))
+    out = []
+    for (start, end), (rule_id, span) in sorted(fillers.items()):
+        if any(start < b.end and b.start < end for b in blockers):
+            continue
+        if any(s <= start and end <= e and (s, e) != (start, end) for s, e in fillers):
+            continue  # inside a longer filler
+        out.append(Hit.from_span("filler", ps.meta[rule_id][1], rule_id, span))
+    return out
+
+
+def _narrow(span: Span, value: str) -> Span:
+    """The part of a context match that is the filler itself ("and like I" -> "like")."""
+    parts = value.split()
+    n = len(parts)
+    for i in range(len(span) - n + 1):
+        if [t.lower_ for t in span[i : i + n]] == parts:
+            return span[i : i + n]
+    return span
+
+
+def pattern_files() -> tuple[str, ...]:
+    """The models/ files this module reads (for documentation and checks)."""
+    return MARKER_FILES + (FILLER_FILE, FILLER_LEXICON, BACKCHANNEL_LEXICON, EMOTION_LEXICON)
+
+
+__all__: list[Any] = ["LEXICAL_CODES", "code_lexical", "is_backchannel", "filler_hits"]

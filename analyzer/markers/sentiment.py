@@ -1,0 +1,113 @@
+"""Sentence sentiment with VADER (Hutto & Gilbert 2014), adjusted for counselling talk.
+
+A small adapter around one ``SentimentIntensityAnalyzer``: before a spaCy sentence is scored, the tokens
+that models/sentiment.toml marks as valence-free in context ("like" in "it sounds like", "feeling" in
+"you're feeling", turn-initial "okay"/"well") are replaced by a placeholder VADER does not know.  VADER's
+lexicon itself is never edited.  A turn's score is the mean of its sentences' compound scores weighted by
+their word counts (:func:`analyzer.markers.clarity.count_words`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from ..errors import ConfigError
+from ..resources import load_toml
+from .clarity import count_words
+
+CONFIG = "sentiment.toml"
+
+
+class SentimentScorer:
+    """One VADER analyzer plus the context rules of models/sentiment.toml; reuse it (see :func:`get_scorer`)."""
+
+    def __init__(self, config: str | Path | None = None) -> None:
+        data, label = load_toml(Path(config) if config else CONFIG)
+        self.placeholder = str(data.get("placeholder", "xx"))
+        self.rules: list[dict[str, Any]] = []
+        for n, rule in enumerate(data.get("rule", []), 1):
+            rid, action, target, pattern = rule.get("id"), rule.get("action"), rule.get("target"), rule.get("pattern")
+            if not isinstance(rid, str) or action not in ("neutral", "keep") or not isinstance(target, int):
+                raise ConfigError(f"rule {n} needs a string id, action 'neutral' or 'keep' and an integer target", path=label)
+            if not isinstance(pattern, list) or not pattern:
+                raise ConfigError(f"rule {rid!r} needs a non-empty token pattern", path=label)
+            self.rules.append({"id": rid, "action": action, "target": target, "pattern": pattern})
+        self.label = label
+        self.analyzer = SentimentIntensityAnalyzer()
+        valence = data.get("valence", {})
+        if not isinstance(valence, dict) or not all(isinstance(v, (int, float)) and -4 <= v <= 4 for v in valence.values()):
+            raise ConfigError("[valence] must map words to numbers in VADER's range -4..4", path=label)
+        # this instance's own dict (built in its __init__): the override does not leak to other analyzers
+        self.analyzer.lexicon.update({str(k).lower(): float(v) for k, v in valence.items()})
+        if self.placeholder.lower() in self.analyzer.lexicon:
+            raise ConfigError(f"placeholder {self.placeholder!r} carries valence in VADER's lexicon", path=label)
+        self._matchers: dict[int, tuple[Matcher, dict[int, dict[str, Any]]]] = {}
+
+    def _matcher(self, vocab: Vocab) -> tuple[Matcher, dict[int, dict[str, Any]]]:
+        key = id(vocab)
+        if key not in self._matchers:
+            m = Matcher(vocab, validate=True)
+            meta = {}
+            for rule in self.rules:
+                try:
+                    m.add(rule["id"], [rule["pattern"]])
+                except (ValueError, KeyError) as exc:
+                    raise ConfigError(f"invalid pattern in rule {rule['id']!r}: {exc}", path=self.label) from exc
+                meta[vocab.strings[rule["id"]]] = rule
+            self._matchers[key] = (m, meta)
+        return self._matchers[key]
+
+    def neutralised(self, doc: Doc) -> set[int]:
+        """Token indices of ``doc`` that are replaced by the placeholder before scoring."""
+        matcher, meta = self._matcher(doc.vocab)
+        neutral, keep = set(), set()
+        for match_id, start, end in matcher(doc):
+            rule = meta[match_id]
+            t = rule["target"]
+            i = start + t if t >= 0 else end + t
+            if start <= i < end:
+                (keep if rule["action"] == "keep" else neutral).add(i)
+        return neutral - keep
+
+    def adjusted_text(self, sent: Span, neutral: set[int]) -> str:
+        """The sentence text VADER sees."""
+        if not neutral:
+            return sent.text
+        ph = self.placeholder
+        return "".join((ph + t.whitespace_) if t.i in neutral else t.text_with_ws for t in sent).strip()
+
+    def _scored(self, doc: Doc) -> list[tuple[float, int]]:
+        neutral = self.neutralised(doc) if len(doc) else set()
+        out = []
+        for sent in doc.sents:
+            n = count_words(sent)
+            if not n:
+                continue
+            score = self.analyzer.polarity_scores(self.adjusted_text(sent, neutral))["compound"]
+            out.append((score, n))
+        return out
+
+    def sentence_scores(self, doc: Doc) -> list[float]:
+        """VADER compound per spaCy sentence (sentences without words are skipped), after the adjustments."""
+        return [s for s, _ in self._scored(doc)]
+
+    def turn_score(self, doc: Doc) -> float | None:
+        """Word-weighted mean of the sentence compounds; None for a turn without words."""
+        scored = self._scored(doc)
+        total = sum(n for _, n in scored)
+        if not total:
+            return None
+        return round(sum(s * n for s, n in scored) / total, 4)
+
+
+@lru_cache(maxsize=1)
+def get_scorer() -> SentimentScorer:
+    """The shared scorer (one VADER analyzer per process)."""
+    return SentimentScorer()
