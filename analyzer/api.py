@@ -337,6 +337,7 @@ def _attach(analysis: Analysis, result: SessionResult, manifest: Mapping[str, An
     except AnalyzerError as exc:
         analysis.errors.append(Problem(result.transcript.source, f"{result.session_id}: {exc}"))
         meta = {"clinician": "", "session_date": "", "client": "", "metadata_source": "none"}
+    result.session.update({k: meta.get(k, "") for k in METADATA_COLUMNS})
     analysis.results.append(result)
     analysis.metadata.append(meta)
 

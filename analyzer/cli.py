@@ -8,7 +8,6 @@ AnalyzerError and leave as one-line messages naming the file and line.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -17,14 +16,9 @@ from . import __version__
 from . import io as readers
 from .errors import AnalyzerError
 from .nlp import DEFAULT_PIPELINE, build_nlp, pipeline_label
-from .pipeline import FileResult, Options, analyze_files
-from .tables import EVIDENCE_COLUMNS, SESSION_COLUMNS, TURN_COLUMNS, AtomicCSV
-
-
-def _session_columns(skill_map_file: str | None) -> list[str]:
-    from .skills import load_skill_map, skill_columns
-
-    return list(SESSION_COLUMNS) + skill_columns(load_skill_map(skill_map_file)) + ["warnings"]
+from .pipeline import FileResult, Options
+from .run import run_analysis
+from .tables import AtomicCSV
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,8 +33,8 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("session-analysis"), show_default=True,
-              help="Folder for turns.csv, sessions.csv, evidence.csv and the reports.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("session-analysis"),
+              show_default=True, help="Folder for the tables, reports/, index.html and history.sqlite.")
 @click.option("--format", "fmt", type=click.Choice(readers.FORMATS), default=None,
               help="Read every file as this format instead of guessing from its suffix.")
 @click.option("--clinician", multiple=True, metavar="NAME",
@@ -51,66 +45,97 @@ def cli() -> None:
               help="A skill map TOML to use instead of the shipped models/skill_map.toml.")
 @click.option("--spacy-model", default=None, metavar="NAME",
               help=f"An installed spaCy pipeline to use (default {DEFAULT_PIPELINE}, which needs no download).")
+@click.option("--history", "history_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite history to add this run's sessions to [default: OUT/history.sqlite].")
+@click.option("--no-history", is_flag=True, help="Do not write a history.")
+@click.option("--no-reports", is_flag=True, help="Write only the tables (faster on very large runs).")
+@click.option("--no-manifest", is_flag=True, help="Ignore manifest.csv files beside the transcripts.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes to use.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the final summary.")
 def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: tuple[str, ...],
-            roles_file: str | None, skill_map_file: str | None, spacy_model: str | None, jobs: int, quiet: bool) -> None:
-    """Analyse transcripts (files or folders, searched recursively) into tables and reports."""
-    started = time.perf_counter()
-    files, missing = readers.discover(paths)
-    for msg in missing:
-        click.echo(f"error: {msg}", err=True)
-    if not files:
+            roles_file: str | None, skill_map_file: str | None, spacy_model: str | None, history_file: Path | None,
+            no_history: bool, no_reports: bool, no_manifest: bool, jobs: int, quiet: bool) -> None:
+    """Analyse transcripts (files or folders, searched recursively) into tables and reports.
+
+    Writes OUT/turns.csv, sessions.csv, evidence.csv, reports/*.html, index.html
+    and adds the sessions to the history.  A file that cannot be read is
+    reported and the rest are analysed; the exit code is then 1.
+    """
+    files, _ = readers.discover(paths)
+    if not files and all(p.exists() for p in paths):
         raise click.ClickException("no transcripts found (supported: " + ", ".join(sorted(readers.SUFFIXES)) + ")")
     try:
         nlp = build_nlp(spacy_model)
-        _session_columns(skill_map_file)  # a bad skill map stops the run before any work
     except AnalyzerError as exc:
         raise click.ClickException(str(exc)) from exc
     options = Options(format=fmt, clinician=clinician, roles_file=roles_file, spacy_model=spacy_model,
                       skill_map_file=skill_map_file)
     if not quiet:
         click.echo(f"Analysing {len(files)} file(s) with {pipeline_label(nlp)} → {out_dir}", err=True)
+    history: Path | bool = False if no_history else (history_file or True)
+    bar = click.progressbar(length=len(files), label="Analysing", file=sys.stderr, show_pos=True) \
+        if _show_progress(quiet) else None
 
-    failed: list[str] = list(missing)
-    n_sessions = 0
-    session_rows: list[dict] = []
-    turns_csv = AtomicCSV(out_dir / "turns.csv", list(TURN_COLUMNS))
-    evidence_csv = AtomicCSV(out_dir / "evidence.csv", list(EVIDENCE_COLUMNS))
-    sessions_csv = AtomicCSV(out_dir / "sessions.csv", _session_columns(skill_map_file))
+    printed: set[str] = set()
+
+    def on_file(fr: FileResult) -> None:
+        if fr.error:
+            printed.add(fr.error)
+            click.echo(("\n" if bar else "") + f"error: {fr.error}", err=True)
+        elif not quiet:
+            for w in fr.warnings:
+                click.echo(("\n" if bar else "") + f"warning: {fr.path}: {w}", err=True)
+        if bar:
+            bar.update(1)
+
     try:
-        results = analyze_files(files, options, jobs=jobs)
-        with click.progressbar(results, length=len(files), label="Analysing", file=sys.stderr,
-                               show_pos=True, item_show_func=lambda r: r.path.name if r else None) if _show_progress(quiet) else _nullbar(results) as bar:
-            for fr in bar:
-                _report_file(fr, quiet)
-                if fr.error:
-                    failed.append(fr.error)
-                    continue
-                for sr in fr.sessions:
-                    n_sessions += 1
-                    turns_csv.write_all(sr.turn_rows())
-                    evidence_csv.write_all(sr.evidence_rows())
-                    sessions_csv.write(sr.session)
-                    session_rows.append(sr.session)
-        turns_csv.commit()
-        evidence_csv.commit()
-        sessions_csv.commit()
-    except BaseException:
-        for w in (turns_csv, evidence_csv, sessions_csv):
-            w.abort()
-        raise
-    elapsed = time.perf_counter() - started
-    inferred = [r["session_id"] for r in session_rows if r.get("role_inferred")]
-    if inferred and not quiet:
-        click.echo("roles inferred (no known speaker labels) for: " + ", ".join(inferred), err=True)
+        if bar:
+            bar.__enter__()
+        summary = run_analysis(paths, out_dir, options, jobs=jobs, history=history, manifest=not no_manifest,
+                               reports=not no_reports, on_file=on_file)
+    except AnalyzerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        if bar:
+            bar.__exit__(None, None, None)
+    for msg in summary.failed:
+        if msg not in printed:  # missing paths and a bad manifest are not tied to one analysed file
+            click.echo(f"error: {msg}", err=True)
+    if summary.inferred and not quiet:
+        click.echo("roles inferred (no known speaker labels) for: " + ", ".join(summary.inferred), err=True)
     click.echo(
-        f"{n_sessions} session(s) from {len(files) - len([f for f in failed if f not in missing])} file(s) analysed "
-        f"in {elapsed:.1f} s; {len(failed)} failed. Tables in {out_dir}/",
+        f"{summary.sessions} session(s) from {summary.files} file(s) analysed in {summary.elapsed_s:.1f} s; "
+        f"{len(summary.failed)} failed. Outputs in {out_dir}/"
+        + (f" (open {summary.index})" if summary.index else ""),
         err=True,
     )
-    if failed:
+    if not summary.ok:
         sys.exit(1)
+
+
+@cli.command()
+@click.option("--history", "history_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, help="The SQLite history written by analyze (OUT/history.sqlite).")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("supervision.csv"),
+              show_default=True, help="The CSV to write.")
+@click.option("--by", type=click.Choice(["session", "clinician", "month"]), default="session", show_default=True,
+              help="One row per session, per clinician, or per clinician and month.")
+def export(history_file: Path, out_file: Path, by: str) -> None:
+    """Write a supervision CSV from the history: scores, bands, key figures, changes and flags.
+
+    UTF-8 with BOM, ISO dates, no index column: opens cleanly in Excel and LibreOffice.
+    """
+    from .export import supervision_table, write_supervision_csv
+    from .history import History
+
+    try:
+        with History(history_file) as h:
+            frame = h.sessions_frame()
+        table = supervision_table(frame, by=by)
+        write_supervision_csv(table, out_file)
+    except AnalyzerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{len(table)} row(s) by {by} → {out_file}", err=True)
 
 
 @cli.command()
@@ -148,28 +173,6 @@ def evaluate(table: Path, mapping_file: str, unpunctuated: bool, ratings_files: 
 
 def _show_progress(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
-
-
-class _nullbar:
-    """Stands in for click's progress bar when stderr is not a terminal."""
-
-    def __init__(self, it):
-        self.it = it
-
-    def __enter__(self):
-        return self.it
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _report_file(fr: FileResult, quiet: bool) -> None:
-    if fr.error:
-        click.echo(f"error: {fr.error}", err=True)
-        return
-    if not quiet:
-        for w in fr.warnings:
-            click.echo(f"warning: {fr.path}: {w}", err=True)
 
 
 def main() -> None:

@@ -52,6 +52,10 @@ TURN_COLUMNS: dict[str, str] = {
 SESSION_COLUMNS: dict[str, str] = {
     "session_id": "File stem, or `stem/value` for a CSV with a session column.",
     "source": "Path of the file the session was read from.",
+    "clinician": "De-identified clinician code (manifest.csv, CSV column or file name; empty if none).",
+    "session_date": "Session date, ISO YYYY-MM-DD (empty if none).",
+    "client": "De-identified client code (empty if none).",
+    "metadata_source": "Where the metadata came from: `manifest`, `csv`, `file name` or `none`.",
     "format": "Reader used: text, vtt, srt, json, csv.",
     "encoding": "Text encoding the file was decoded with.",
     "pipeline": "spaCy pipeline that ran.",

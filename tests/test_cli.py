@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer import cli as cli_module
+from analyzer import run as run_module
 from analyzer.cli import cli
 from analyzer.tables import EVIDENCE_COLUMNS, SESSION_COLUMNS, TURN_COLUMNS
 
@@ -98,7 +98,7 @@ def test_a_crash_mid_run_keeps_earlier_outputs(tmp_path, monkeypatch):
     out = tmp_path / "out"
     assert CliRunner().invoke(cli, ["analyze", str(tmp_path / "a.txt"), "--out", str(out)]).exit_code == 0
     before = (out / "sessions.csv").read_bytes()
-    real = cli_module.analyze_files
+    real = run_module.analyze_files
 
     def crashing(files, options, jobs=1):
         for i, fr in enumerate(real(files, options, jobs)):
@@ -106,7 +106,7 @@ def test_a_crash_mid_run_keeps_earlier_outputs(tmp_path, monkeypatch):
                 raise RuntimeError("disk on fire")
             yield fr
 
-    monkeypatch.setattr(cli_module, "analyze_files", crashing)
+    monkeypatch.setattr(run_module, "analyze_files", crashing)
     result = CliRunner().invoke(cli, ["analyze", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--out", str(out)])
     assert result.exit_code != 0
     assert (out / "sessions.csv").read_bytes() == before
