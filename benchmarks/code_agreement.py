@@ -13,6 +13,13 @@ The data are read from ../shared/data at run time only; without them the
 script prints why it skips and exits 0.
 
     .venv/bin/python -m benchmarks.code_agreement [--errors CODE] [--limit N]
+    .venv/bin/python -m benchmarks.code_agreement --samples [--show]
+
+``--samples`` needs no expert data: it analyses every file in
+sample_transcripts/ with the full pipeline and prints, per file, the number
+of clinician turns, questions and reflections (a directive or lecturing
+clinician should get few reflections; a validating one many); ``--show``
+also prints each clinician turn coded as a reflection with its evidence.
 
 ``--errors question|reflection|qtype|rtype`` prints a sample of
 disagreements for error analysis (to the terminal only, never into files).
@@ -26,6 +33,7 @@ import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from analyzer.agreement import binary_agreement, cohen_kappa
 from analyzer.markers.questions import classify_question
@@ -107,12 +115,49 @@ def show_errors(preds: list[Prediction], code: str, limit: int) -> None:
         print(f"  EV:  {p.evidence[:200]}")
 
 
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_transcripts"
+
+
+def samples(show: bool = False) -> int:
+    """Clinician turns / questions / reflections per sample transcript (full pipeline)."""
+    from analyzer import io as readers
+    from analyzer.pipeline import analyze_transcript
+
+    nlp = build_nlp()
+    print(f"{'sample':<28} {'clin':>5} {'quest':>5} {'refl':>5} {'simple':>6} {'cmplx':>5}")
+    for path in sorted(SAMPLES_DIR.iterdir()):
+        if path.suffix.lower() not in (".json", ".srt", ".vtt", ".txt", ".csv") or path.name == "manifest.csv":
+            continue
+        try:
+            transcripts = readers.read(path)
+        except Exception as exc:  # a sample another engineer is editing must not stop the check
+            print(f"{path.name:<28} unreadable: {exc}")
+            continue
+        for tr in transcripts:
+            res = analyze_transcript(tr, nlp, skill_map=False)
+            clin = [tc for tc in res.markers.turns if tc.turn.role == "clinician"]
+            refl = [tc for tc in clin if tc.reflection]
+            print(
+                f"{tr.session_id[:28]:<28} {len(clin):>5} {sum(1 for tc in clin if tc.question):>5} {len(refl):>5} "
+                f"{sum(1 for tc in refl if tc.reflection == 'simple'):>6} {sum(1 for tc in refl if tc.reflection == 'complex'):>5}"
+            )
+            if show:
+                for tc in refl:
+                    ev = " | ".join(h.quote(30) for h in tc.hits if h.code == "reflection")
+                    print(f"    [{tc.reflection}] {tc.turn.text[:140]}\n        EV: {ev[:160]}")
+    return 0
+
+
 def main(argv: Iterable[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--errors", choices=["question", "reflection", "qtype", "rtype"])
     ap.add_argument("--set", choices=["annomi", "annomi_unpunct", "esconv"], default="annomi")
     ap.add_argument("--limit", type=int, default=25)
+    ap.add_argument("--samples", action="store_true", help="counts per sample transcript (no expert data needed)")
+    ap.add_argument("--show", action="store_true", help="with --samples: print the turns coded as reflections")
     args = ap.parse_args(list(argv) if argv is not None else None)
+    if args.samples:
+        return samples(args.show)
     if data_dir() is None:
         print("SKIP: expert-coded data not found at ../shared/data (set SESSION_ANALYZER_SHARED_DATA); nothing to measure.")
         return 0

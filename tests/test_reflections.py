@@ -99,3 +99,89 @@ def test_rising_intonation_still_reflection(nlp):
 def test_empty_context(nlp):
     kind, _ = classify_reflection(nlp("It sounds like this week has been exhausting."), [])
     assert kind == "complex"
+
+
+# --- MITI 4.2.1: Giving Information, Persuade and Confront are not reflections,
+# even when the client just said something the sentence echoes.  Each row is
+# (client context, clinician turn); the turn is checked as written and as
+# lower-case speech-to-text without punctuation.
+CLIENT_STRESS = "I've been so stressed at work and I can't sleep, I keep thinking about the deadlines."
+CLIENT_DRINK = "I only have a few glasses of wine in the evening, it helps me relax after work."
+DIRECTIVE_NOT_REFLECTIONS = [
+    (CLIENT_STRESS, "You need to stop checking your email in bed."),
+    (CLIENT_STRESS, "You should just go to bed earlier and stop thinking about work."),
+    (CLIENT_STRESS, "You just have to switch off when you get home."),
+    (CLIENT_STRESS, "You won't know until you ask your manager."),
+    (CLIENT_STRESS, "It's not that much when you break it down. You'll be fine."),
+    (CLIENT_STRESS, "Well there you go then. It's fine."),
+    (CLIENT_STRESS, "You can. You will. It peaks and then it comes down."),
+    (CLIENT_STRESS, "You can't expect to sleep well if you work until midnight."),
+    (CLIENT_STRESS, "Everyone gets stressed at work, you have to push through it."),
+    (CLIENT_STRESS, "Don't just lie there, get up and read for a bit."),
+    (CLIENT_STRESS, "So what you need to do is keep a sleep diary this week."),
+    (CLIENT_STRESS, "It is simpler than you think. Leave work at the door."),
+    (CLIENT_DRINK, "The research is very clear that alcohol disturbs your sleep."),
+    (CLIENT_DRINK, "Most people don't realise how many units are in a large glass of wine."),
+    (CLIENT_DRINK, "Alcohol is a depressant, your body processes it overnight and that's why you wake up."),
+    (CLIENT_DRINK, "So you really have to cut down on the wine in the evening."),
+    (CLIENT_DRINK, "I'd suggest at least three alcohol-free evenings a week."),
+    (CLIENT_DRINK, "Let's talk about what you're going to do about the wine."),
+    (CLIENT_DRINK, "Cut down to one glass of wine and see how you sleep."),
+    (CLIENT_DRINK,
+     "I understand the wine helps you relax. But the thing is, the relaxing effect wears off. "
+     "The research shows your heart rate goes up overnight. You need to cut down."),
+]
+# reflective turns in the same exchanges, some next to advice in another sentence
+REFLECTIVE = [
+    (CLIENT_STRESS, "It sounds like work is following you home at night."),
+    (CLIENT_STRESS, "You're feeling worn out by the deadlines."),
+    (CLIENT_STRESS, "So the deadlines keep you awake at night."),
+    (CLIENT_STRESS, "You seem really stretched at the moment."),
+    (CLIENT_STRESS, "Part of you wants to switch off, and part of you can't stop thinking about work."),
+    (CLIENT_STRESS, "You're not sure how much longer you can keep this up."),
+    (CLIENT_DRINK, "The wine is how you unwind after work."),
+    (CLIENT_DRINK, "You don't want to give up the one thing that helps you relax."),
+    (CLIENT_DRINK, "It sounds like the evening glass matters to you. Some people find a walk helps too."),
+]
+
+
+def _plain(s: str) -> str:
+    return " ".join("".join(c for c in s.lower() if c.isalnum() or c in " '-").split())
+
+
+@pytest.mark.parametrize("client,turn", DIRECTIVE_NOT_REFLECTIONS)
+@pytest.mark.parametrize("punctuated", [True, False])
+def test_directive_and_information_not_reflections(nlp, client, turn, punctuated):
+    if not punctuated:
+        client, turn = _plain(client), _plain(turn)
+    kind, hits = classify_reflection(nlp(turn), _ctx(nlp, client))
+    assert kind is None, hits
+
+
+@pytest.mark.parametrize("client,turn", REFLECTIVE)
+@pytest.mark.parametrize("punctuated", [True, False])
+def test_reflective_still_reflections(nlp, client, turn, punctuated):
+    if not punctuated:
+        client, turn = _plain(client), _plain(turn)
+    kind, hits = classify_reflection(nlp(turn), _ctx(nlp, client))
+    assert kind in ("simple", "complex"), hits
+
+
+def test_directive_sentence_not_rescued_by_stem_elsewhere(nlp):
+    """Decided per sentence: a reflective stem in one sentence does not make advice a reflection."""
+    ctx = [nlp(CLIENT_STRESS)]
+    turn = "It sounds like work is relentless. You need to stop checking email."
+    kind, hits = classify_reflection(nlp(turn), ctx)
+    assert kind is not None  # the first sentence is a reflection ...
+    stem = next(h for h in hits if h.rule_id.startswith("r.stem."))
+    assert stem.end_char <= turn.index("You need")  # ... and the evidence points at it, not at the advice
+    assert any(h.rule_id.startswith("r.advice.") for h in hits)  # the advice is kept as counter-evidence
+    # advice dominating the turn: coded as giving information / persuade
+    lecture = "You seem stressed. You need to stop checking email. You have to go to bed earlier. Most people sleep better."
+    assert classify_reflection(nlp(lecture), ctx)[0] is None
+
+
+def test_second_person_alone_is_not_enough(nlp):
+    """A bare second-person statement needs the client's words echoed to count."""
+    kind, _ = classify_reflection(nlp("you go to the gym on mondays"), [nlp("my sister is visiting next month")])
+    assert kind is None

@@ -7,6 +7,13 @@ declarative ``?``-sentences count as statements here.  *Simple* reflections
 add little or no meaning; *complex* ones add meaning or emphasis the client
 only implied (a feeling, a metaphor, both sides of ambivalence, a value).
 
+Decided per sentence (clause): each sentence of the statement part is scored
+on its own, and the turn is a reflection when one sentence is, unless the
+turn is dominated by advice/information (MITI codes such an utterance as
+Giving Information / Persuade).  A directive frame ("you need to", "you
+should", "you'll be fine", "let's", an imperative verb) vetoes its sentence
+unless a genuine stem comes first in it; a stem elsewhere does not rescue it.
+Bare second person never suffices without echo of the client's words.
 Evidence combines three kinds of cue, scored additively (weights below):
 
 * reflective stems and second-person statement structure from
@@ -42,26 +49,53 @@ PATTERN_FILE = "patterns/reflections.jsonl"
 FEELINGS_FILE = "lexicons/feeling_words.txt"
 FILLERS_FILE = "lexicons/filler_words.txt"
 
-# Score weights: a reflection needs SCORE_THRESHOLD points.  A stem alone is
-# nearly enough; second person + echo of the client also qualifies, so
-# stem-less reflections ("you've cut down a lot since June") are found.
-W_STEM = 2.0
+# Score weights, per sentence (clause): a sentence is a reflection when it
+# reaches SCORE_THRESHOLD; a turn is a reflection when one of its sentences is
+# and the turn is not dominated by advice/information (MITI 4.2.1 codes an
+# utterance dominated by Giving Information / Persuade as those).  A genuine
+# reflective stem alone qualifies; a weak stem ("so you", "you said") or a
+# second-person subject needs echo of the client's words; second person alone
+# never qualifies.
+W_STEM = 3.0
+W_WEAK_STEM = 1.0
 W_YOU = 1.0
 W_ECHO = 1.0  # echo of >= ECHO_MIN shared content words or ratio >= ECHO_RATIO
 W_ECHO_STRONG = 1.0  # extra when ratio >= ECHO_RATIO_STRONG
-W_ADVICE = -2.0
+W_INFO = -1.5
 W_AFFIRM = -1.5
 W_SELF = -1.0
 W_ONLY_QUESTION = -2.5  # the turn is just a question
-W_HAS_QUESTION = -1.0  # a statement leading into a real question is usually its preamble
-W_CONTINUE = 1.0  # MITI "continuing the paragraph": a statement that picks up the client's sentence
-SCORE_THRESHOLD = 1.0  # measured on AnnoMI: 1.0 (any clean second-person statement) beats 2.0 on F1
+W_HAS_QUESTION = -0.5  # a statement leading into a real question is usually its preamble
+W_CONTINUE = 0.5  # MITI "continuing the paragraph": a statement that picks up the client's sentence
+SCORE_THRESHOLD = 2.0
 ECHO_MIN = 2
 ECHO_RATIO = 0.3
 ECHO_RATIO_STRONG = 0.5
 MIN_WORDS = 3  # "mm-hmm", "okay" are backchannels, not reflections
 NEW_CONTENT_COMPLEX = 0.6  # share of new content words above which the reflection adds meaning
 NEW_CONTENT_MIN = 4
+# A turn with at least DOMINANT_MIN advice/information sentences and more than
+# DOMINANT_RATIO times as many of them as reflective sentences is coded as
+# giving information / persuading, not as a reflection.
+DOMINANT_MIN = 2
+DOMINANT_RATIO = 2.0
+# Clause split inside a sentence (run-on speech has no sentence punctuation):
+# a discourse marker followed by a subject starts a new clause ("... but you
+# won't ... so what you need ...").
+SPLIT_MARKERS = frozenset({"so", "and", "but", "okay", "ok", "well", "because", "cause", "'cause", "now", "then", "right", "yeah", "honestly", "anyway"})
+SPLIT_SUBJECTS = frozenset({"you", "i", "it", "that", "we", "they", "he", "she", "there", "this", "what", "your", "if", "when", "let", "lets"})
+# Words that may precede an imperative verb at the start of a clause ("so just cut ...").
+# A second-person clause after one of these is subordinate ("more simple than
+# you think", "when you break it down", "if you want a drink"): it frames the
+# clinician's point and returns nothing the client said.
+SUBORDINATORS = frozenset({"than", "if", "whenever", "until", "till", "til", "unless", "once", "before", "after", "whether"})
+# ... and these make a weak stem or bare second person subordinate, but not a
+# genuine stem ("moments when you feel ready", "how you feel makes sense").
+WEAK_SUBORDINATORS = SUBORDINATORS | frozenset({"when", "because", "cause", "'cause", "while", "where", "wherever", "so", "how", "what", "why", "which"})
+# Stems that only count at the start of their clause ("so you ...", "for you, ..."),
+# not mid-sentence ("I'm telling you so you know", "a reason for you not to").
+INITIAL_ONLY = frozenset({"r.weak.so_you", "r.weak.for_you"})
+IMPERATIVE_LEAD = frozenset({"just", "then", "please", "and", "so", "now", "also", "ok", "okay", "well", "right", "yeah", "first", "maybe", "definitely", "really", "simply", "always", "never"})
 
 
 def pattern_set(vocab: Vocab) -> PatternSet | FastPatternSet:
@@ -139,8 +173,39 @@ def _statement_tokens(doc: Doc, q_hits: list[Hit]) -> list[Token]:
     return out
 
 
+def _segments(doc: Doc, stmt: list[Token]) -> list[list[Token]]:
+    """The statement tokens cut into sentences, and sentences into clauses at marker + subject."""
+    segs: list[list[Token]] = []
+    prev_i = -2
+    n = len(doc)
+    for tok in stmt:
+        low = tok.lower_
+        new = tok.i != prev_i + 1 or tok.is_sent_start
+        if not new and low in SPLIT_MARKERS and tok.i + 1 < n and doc[tok.i + 1].lower_ in SPLIT_SUBJECTS:
+            new = True
+        if new or not segs:
+            segs.append([tok])
+        else:
+            segs[-1].append(tok)
+        prev_i = tok.i
+    return segs
+
+
+@dataclass
+class _Seg:
+    score: float = 0.0
+    directive: bool = False
+    info: bool = False
+    stem: bool = False
+    reflective: bool = False
+
+
 def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFeatures, list[Hit], str | None]:
-    """Score one clinician turn; return the features, evidence hits and the sub-type guess."""
+    """Score one clinician turn; return the features, evidence hits and the sub-type guess.
+
+    Each sentence (clause) of the statement part is scored on its own: a
+    directive sentence stays a directive whatever another sentence holds.
+    """
     ps = pattern_set(doc.vocab)
     fillers = word_list(FILLERS_FILE)
     feelings = word_list(FEELINGS_FILE)
@@ -152,11 +217,34 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
     if n_stmt < MIN_WORDS:
         return empty, [], None
     stmt_end = stmt[-1].idx + len(stmt[-1]) if stmt else 0
-    stmt_ids = {t.i for t in stmt}
+    segs = _segments(doc, stmt)
+    seg_of: dict[int, int] = {t.i: k for k, seg in enumerate(segs) for t in seg}
+    seg_start = {seg[0].i: k for k, seg in enumerate(segs)}
 
-    spans = [s for s in ps.spans(doc) if s[3].start in stmt_ids]
+    # per segment, per label: first match (value, rule_id, span)
+    by_seg: list[dict[str, tuple[str, str, Span]]] = [{} for _ in segs]
     by_label: dict[str, list[tuple[str, str, Span]]] = {}
-    for label, value, rule_id, span in spans:
+    for label, value, rule_id, span in ps.spans(doc):
+        k = seg_of.get(span.start)
+        if k is None:
+            continue
+        if label in ("stem", "weak_stem", "you_stmt") and span.start > 0 and doc[span.start - 1].lower_ in (
+            SUBORDINATORS if label == "stem" else WEAK_SUBORDINATORS
+        ):
+            if not (rule_id in INITIAL_ONLY and span.start - 1 == segs[k][0].i):
+                continue  # subordinate second-person clause: "than you think", "if you want"
+        if label == "imperative" or rule_id in INITIAL_ONLY:
+            # an instruction verb (or "so you", "for you") only at the start of its clause
+            j = span.start - 1
+            while j >= segs[k][0].i and doc[j].lower_ in IMPERATIVE_LEAD:
+                j -= 1
+            if j >= segs[k][0].i and not doc[j].is_punct:
+                continue
+        if label == "imperative":
+            if span.end < len(doc) and doc[span.end].lower_ in ("you", "i", "we", "'s", "s", "is", "was", "of"):
+                continue  # "stop you", "think i", "stop is": not an instruction
+            label = "directive"
+        by_seg[k].setdefault(label, (value, rule_id, span))
         by_label.setdefault(label, []).append((value, rule_id, span))
 
     client_words: set[str] = set()
@@ -172,35 +260,64 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
     echo_ratio = len(shared) / len(mine) if mine else 0.0
     new_ratio = 1.0 - echo_ratio if mine else 0.0
 
-    score = 0.0
-    hits: list[Hit] = []
-    if "stem" in by_label:
-        score += W_STEM
-        _, rid, sp = by_label["stem"][0]
-        hits.append(Hit.from_span("reflection", "stem", rid, sp))
-    if "you_stmt" in by_label:
-        score += W_YOU
-        if "stem" not in by_label:
-            _, rid, sp = by_label["you_stmt"][0]
-            hits.append(Hit.from_span("reflection", "second_person", rid, sp))
-    if context and (len(shared) >= ECHO_MIN or (shared and echo_ratio >= ECHO_RATIO)):
-        score += W_ECHO
-        if echo_ratio >= ECHO_RATIO_STRONG:
-            score += W_ECHO_STRONG
-        tok = next(t for t in mine_toks if norm(t.lower_) in client_words)
-        hits.append(Hit("reflection", "echo", f"r.echo.shared_{len(shared)}", tok.idx, tok.idx + len(tok), tok.text))
-    for label, weight in (("advice", W_ADVICE), ("affirm", W_AFFIRM), ("self", W_SELF)):
-        if label in by_label:
-            score += weight
-            _, rid, sp = by_label[label][0]
-            hits.append(Hit.from_span("reflection", f"against_{label}", rid, sp))
-    if "continue" in by_label and by_label["continue"][0][2].start == stmt[0].i and "self" not in by_label:
-        score += W_CONTINUE
-        _, rid, sp = by_label["continue"][0]
-        hits.append(Hit.from_span("reflection", "continue", rid, sp))
+    scored: list[_Seg] = []
+    best_k = -1
+    for k, seg in enumerate(segs):
+        labs = by_seg[k]
+        sg = _Seg()
+        strong = labs.get("stem")
+        directive = labs.get("directive")
+        if directive is not None and not (strong is not None and strong[2].start < directive[2].start):
+            sg.directive = True  # MITI Persuade / Giving Information: vetoes the sentence
+        if strong is not None:
+            sg.score += W_STEM
+        elif "weak_stem" in labs:
+            sg.score += W_WEAK_STEM
+        if "you_stmt" in labs:
+            sg.score += W_YOU
+        if context:
+            seg_mine = {norm(t.lower_) for t in seg if _is_content(t, fillers)}
+            seg_shared = seg_mine & client_words
+            ratio = len(seg_shared) / len(seg_mine) if seg_mine else 0.0
+            if len(seg_shared) >= ECHO_MIN or (seg_shared and ratio >= ECHO_RATIO):
+                sg.score += W_ECHO
+                if ratio >= ECHO_RATIO_STRONG:
+                    sg.score += W_ECHO_STRONG
+        if "info" in labs:
+            sg.score += W_INFO
+            sg.info = True
+        if "affirm" in labs:
+            sg.score += W_AFFIRM
+        if "self" in labs:
+            sg.score += W_SELF
+        cont = labs.get("continue")
+        if k == 0 and cont is not None and cont[2].start == seg[0].i and "self" not in labs:
+            sg.score += W_CONTINUE
+        sg.stem = strong is not None or "weak_stem" in labs
+        n_seg_words = sum(1 for t in seg if not t.is_punct)
+        sg.reflective = (
+            not sg.directive and sg.score >= SCORE_THRESHOLD and (n_seg_words >= MIN_WORDS or strong is not None)
+        )
+        scored.append(sg)
+    # In a turn that gives advice or information, a stem-less sentence with an
+    # echoed word is most likely part of the advice ("you stay on the train"):
+    # there a reflection needs a reflective stem.
+    if any(sg.directive or sg.info for sg in scored):
+        for sg in scored:
+            sg.reflective = sg.reflective and sg.stem
+    for k, sg in enumerate(scored):
+        if sg.reflective and (best_k < 0 or sg.score > scored[best_k].score):
+            best_k = k
+
+    score = scored[best_k].score if best_k >= 0 else max((sg.score for sg in scored if not sg.directive), default=0.0)
     real_q = [h for h in q_hits if not h.rule_id.startswith(("q.tag.", "q.mark."))]
     if real_q:
         score += W_ONLY_QUESTION if n_stmt < MIN_WORDS + 2 else W_HAS_QUESTION
+    n_refl = sum(sg.reflective for sg in scored)
+    n_against = sum(sg.directive or (sg.info and not sg.reflective) for sg in scored)
+    dominated = n_against >= DOMINANT_MIN and n_against >= DOMINANT_RATIO * n_refl
+    if best_k < 0 or dominated:
+        score = min(score, SCORE_THRESHOLD - 0.5)
 
     new_feelings = sorted(
         {t.lower_ for t in stmt if t.lower_ in feelings and t.lower_ not in client_lower and norm(t.lower_) not in client_words}
@@ -209,13 +326,41 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
     if score < SCORE_THRESHOLD:
         return feats, [], None
 
+    hits: list[Hit] = []
+    labs = by_seg[best_k]
+    seg = segs[best_k]
+    if "stem" in labs:
+        _, rid, sp = labs["stem"]
+        hits.append(Hit.from_span("reflection", "stem", rid, sp))
+    elif "weak_stem" in labs:
+        _, rid, sp = labs["weak_stem"]
+        hits.append(Hit.from_span("reflection", "stem", rid, sp))
+    elif "you_stmt" in labs:
+        _, rid, sp = labs["you_stmt"]
+        hits.append(Hit.from_span("reflection", "second_person", rid, sp))
+    seg_shared_toks = [t for t in seg if _is_content(t, fillers) and norm(t.lower_) in client_words]
+    if context and seg_shared_toks:
+        tok = seg_shared_toks[0]
+        n_sh = len({norm(t.lower_) for t in seg_shared_toks})
+        hits.append(Hit("reflection", "echo", f"r.echo.shared_{n_sh}", tok.idx, tok.idx + len(tok), tok.text))
+    # counter-evidence that was outweighed, kept for the reader
+    for label in ("directive", "info", "affirm", "self"):
+        if label in by_label:
+            _, rid, sp = by_label[label][0]
+            hits.append(Hit.from_span("reflection", f"against_{label}", rid, sp))
+    cont = by_seg[0].get("continue")
+    continued = cont is not None and cont[2].start == segs[0][0].i and best_k == 0 and "self" not in by_seg[0]
+    if continued:
+        _, rid, sp = cont
+        hits.append(Hit.from_span("reflection", "continue", rid, sp))
+
     # sub-type: evidence of added meaning makes it complex
     kind = "simple"
     if "complex" in by_label:
         kind = "complex"
         _, rid, sp = by_label["complex"][0]
         hits.append(Hit.from_span("reflection", "complex", rid, sp))
-    elif any(h.rule_id.startswith("r.continue.") for h in hits):
+    elif continued:
         kind = "complex"  # continuing the paragraph is a complex reflection in MITI 4.2.1
     elif new_feelings:
         kind = "complex"
