@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= demo_output
 
-.PHONY: install demo test bench evaluate clean
+.PHONY: install browser demo test bench evaluate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +20,26 @@ install: $(STAMP)
 demo: install
 	$(VENV)/bin/session-analyzer analyze sample_transcripts --out $(OUT)
 
+## browser: headless Chromium for the report check (installed with apt-get when run as root)
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the report browser check (apt-get)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "note: could not install chromium; the browser check will be skipped"; \
+	  else echo "note: chromium not found; the browser check will be skipped (sudo apt-get install chromium)"; fi; }
+
 ## test: set up and run every test
-test: install
+test: install browser
 	$(PY) -m pytest -q
 
 ## bench: throughput and memory benchmark (see benchmarks/)
 bench: install
 	$(PY) benchmarks/throughput.py
+
+## evaluate: agreement with the expert-coded sets in ../shared/data (skips where absent)
+evaluate: install
+	$(PY) benchmarks/agreement.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache build *.egg-info

@@ -165,3 +165,43 @@ def test_every_command_has_help():
 def test_python_dash_m_runs():
     result = subprocess.run([sys.executable, "-m", "analyzer", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "session-analyzer" in result.stdout
+
+
+def test_analyze_twice_then_export_supervision(tmp_path, samples):
+    import sqlite3
+
+    out = tmp_path / "out"
+    runner = CliRunner()
+    for _ in range(2):
+        assert runner.invoke(cli, ["analyze", str(samples), "--out", str(out), "-q"]).exit_code == 0
+    with sqlite3.connect(out / "history.sqlite") as db:
+        assert db.execute("select count(*) from sessions").fetchone()[0] == 10  # replaced, not duplicated
+    index = (out / "index.html").read_text()
+    assert index.count('src="data:image/png;base64,') >= 2  # one trend chart per clinician
+    assert "CL-A" in index and "CL-B" in index
+    csv_path = tmp_path / "supervision.csv"
+    result = runner.invoke(cli, ["export", "--history", str(out / "history.sqlite"), "--out", str(csv_path)])
+    assert result.exit_code == 0, result.output
+    rows = _rows(csv_path)
+    assert len(rows) == 10
+    cl_a = [r for r in rows if r["clinician"] == "CL-A"]
+    assert [r["period"] for r in cl_a] == sorted(r["period"] for r in cl_a)
+    # CL-A's first session is the rushed one, the second a calmer check-in: patience goes up and is flagged.
+    assert cl_a[0]["session_id"] == "rushed_interrupting"
+    assert float(cl_a[1]["patience_score"]) > float(cl_a[0]["patience_score"])
+    assert "patience up" in cl_a[1]["flags"]
+    assert "interruptions down from" in cl_a[1]["flags"]
+    by_month = runner.invoke(cli, ["export", "--history", str(out / "history.sqlite"), "--out",
+                                   str(tmp_path / "m.csv"), "--by", "month"])
+    assert by_month.exit_code == 0
+    assert {r["level"] for r in _rows(tmp_path / "m.csv")} == {"month"}
+
+
+def test_reports_and_index_are_written(demo):
+    _, out = demo
+    sessions = _rows(out / "sessions.csv")
+    reports = list((out / "reports").glob("*.html"))
+    assert len(reports) == len(sessions)
+    index = (out / "index.html").read_text()
+    for r in reports:
+        assert f"reports/{r.name}" in index

@@ -182,6 +182,18 @@ def test_directive_sentence_not_rescued_by_stem_elsewhere(nlp):
 
 
 def test_second_person_alone_is_not_enough(nlp):
-    """A bare second-person statement needs the client's words echoed to count."""
-    kind, _ = classify_reflection(nlp("you go to the gym on mondays"), [nlp("my sister is visiting next month")])
+    """Second person inside a longer statement needs a stem or the client's words echoed to count."""
+    turn = "you go to the gym on mondays and the pool on fridays and then there is the running club on sundays as well"
+    kind, _ = classify_reflection(nlp(turn), [nlp("my sister is visiting next month")])
     assert kind is None
+
+
+def test_short_clean_second_person_statement_after_the_client_is_a_reflection(nlp):
+    """A short you-statement right after the client speaks, with no advice, information or question,
+    returns what the client meant (MITI), even in other words."""
+    ctx = [nlp("I applied for jobs in retail and a warehouse, nothing that uses my degree")]
+    kind, hits = classify_reflection(nlp("You didn't go to college for that."), ctx)
+    assert kind is not None and any(h.rule_id == "r.you.subject" for h in hits)
+    # ... but not "you know" as a discourse marker, nor without a client turn before it
+    assert classify_reflection(nlp("You know, it happens."), ctx)[0] is None
+    assert classify_reflection(nlp("You didn't go to college for that."), [])[0] is None

@@ -67,6 +67,15 @@ W_SELF = -1.0
 W_ONLY_QUESTION = -2.5  # the turn is just a question
 W_HAS_QUESTION = -0.5  # a statement leading into a real question is usually its preamble
 W_CONTINUE = 0.5  # MITI "continuing the paragraph": a statement that picks up the client's sentence
+# A short, clean second-person statement right after the client speaks (no advice, information,
+# affirmation, self-talk or question anywhere in the turn) is, in MITI terms, most often a reflection
+# ("You didn't go to college for that."): second person earns more there than in a long turn.
+W_SHORT_YOU = 1.0
+SHORT_YOU_MAX_WORDS = 20
+# "you know", "you see", "you guys": discourse markers and address; "you can", "you will", "you'll",
+# "you could": reassurance, prediction or suggestion. Neither returns the client's experience.
+NOT_REFLECTIVE_AFTER_YOU = frozenset({"know", "see", "guys", "mean", "can", "will", "'ll", "ll", "wo", "could",
+                                      "should", "must", "might", "may", "would", "need", "have", "got"})
 SCORE_THRESHOLD = 2.0
 ECHO_MIN = 2
 ECHO_RATIO = 0.3
@@ -305,12 +314,26 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
     if any(sg.directive or sg.info for sg in scored):
         for sg in scored:
             sg.reflective = sg.reflective and sg.stem
+    real_q = [h for h in q_hits if not h.rule_id.startswith(("q.tag.", "q.mark."))]
+    # Reflections paraphrase, so shared words are not required here: without a lemmatiser or synonyms,
+    # "you didn't go to college for that" after the client talked about jobs shares none.
+    clean = (
+        context
+        and not real_q
+        and n_stmt <= SHORT_YOU_MAX_WORDS
+        and not any(sg.directive or sg.info or {"affirm", "self"} & set(by_seg[k]) for k, sg in enumerate(scored))
+    )
+    if clean:
+        for k, sg in enumerate(scored):
+            you = by_seg[k].get("you_stmt")
+            if you is not None and not sg.reflective and you[2].end < len(doc) and doc[you[2].end].lower_ not in NOT_REFLECTIVE_AFTER_YOU:
+                sg.score += W_SHORT_YOU
+                sg.reflective = sg.score >= SCORE_THRESHOLD
     for k, sg in enumerate(scored):
         if sg.reflective and (best_k < 0 or sg.score > scored[best_k].score):
             best_k = k
 
     score = scored[best_k].score if best_k >= 0 else max((sg.score for sg in scored if not sg.directive), default=0.0)
-    real_q = [h for h in q_hits if not h.rule_id.startswith(("q.tag.", "q.mark."))]
     if real_q:
         score += W_ONLY_QUESTION if n_stmt < MIN_WORDS + 2 else W_HAS_QUESTION
     n_refl = sum(sg.reflective for sg in scored)
