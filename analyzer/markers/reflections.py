@@ -337,7 +337,9 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
     if real_q:
         score += W_ONLY_QUESTION if n_stmt < MIN_WORDS + 2 else W_HAS_QUESTION
     n_refl = sum(sg.reflective for sg in scored)
-    n_against = sum(sg.directive or (sg.info and not sg.reflective) for sg in scored)
+    n_against = sum(
+        sg.directive or (not sg.reflective and (sg.info or "self" in by_seg[k])) for k, sg in enumerate(scored)
+    )
     dominated = n_against >= DOMINANT_MIN and n_against >= DOMINANT_RATIO * n_refl
     if best_k < 0 or dominated:
         score = min(score, SCORE_THRESHOLD - 0.5)
