@@ -37,16 +37,25 @@ def data_dir() -> Path | None:
     return d if d.is_dir() else None
 
 
-def esconv_csv(jsonl: Path, out: Path) -> Path:
-    """ESConv dialogues as an utterance table (conversation, utterance, role, text, strategy)."""
-    with open(jsonl, encoding="utf-8") as fh, open(out, "w", encoding="utf-8", newline="") as dst:
+def esconv_csv(jsonl: Path, out: Path) -> tuple[Path, Path]:
+    """ESConv dialogues as an utterance table (conversation, utterance, role, text, strategy), and the
+    seekers' post-chat survey (conversation; empathy 1-5) as a ratings table."""
+    ratings = out.with_suffix(".ratings.csv")
+    with open(jsonl, encoding="utf-8") as fh, open(out, "w", encoding="utf-8", newline="") as dst, \
+            open(ratings, "w", encoding="utf-8", newline="") as rdst:
         w = csv.writer(dst)
         w.writerow(["conversation", "utterance", "role", "text", "strategy"])
+        rw = csv.writer(rdst, delimiter=";")
+        rw.writerow(["conversation", "empathy"])
         for n, line in enumerate(fh):
-            for i, utt in enumerate(json.loads(line)["dialog"]):
+            conv = json.loads(line)
+            for i, utt in enumerate(conv["dialog"]):
                 role = "clinician" if utt["speaker"] == "sys" else "client"
                 w.writerow([n, i, role, utt["text"], utt.get("strategy", "")])
-    return out
+            empathy = (conv.get("survey_score") or {}).get("seeker", {}).get("empathy")
+            if empathy not in (None, ""):
+                rw.writerow([n, empathy])
+    return out, ratings
 
 
 def section(title: str, result, seconds: float) -> None:
@@ -73,8 +82,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="sa-esconv-") as tmp:
             for split in (["valid", "train"] if args.train else ["valid"]):
                 t = time.perf_counter()
-                csv_path = esconv_csv(d / "esconv" / f"{split}.jsonl", Path(tmp) / f"{split}.csv")
-                res = evaluate(csv_path, MAPPINGS / "esconv.toml")
+                csv_path, ratings = esconv_csv(d / "esconv" / f"{split}.jsonl", Path(tmp) / f"{split}.csv")
+                res = evaluate(csv_path, MAPPINGS / "esconv.toml", ratings_files=[ratings])
                 section(f"ESConv {split}", res, time.perf_counter() - t)
 
 
