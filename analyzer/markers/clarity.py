@@ -40,15 +40,19 @@ _FINAL = re.compile(r"[.!?…]")
 _JOINERS = {"-", "‐", "'", "’"}
 
 
-def iter_words(doc: Doc | Span) -> Iterator[Span]:
-    """The words of ``doc`` as spans (see the module docstring for what one word is)."""
+def _word_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """Token ranges ``(start, end)`` of the words of a Doc, computed once and kept in ``user_data``."""
+    bounds = doc.user_data.get("sa_word_bounds")
+    if bounds is not None:
+        return bounds
+    bounds = []
     start = None
-    prev_word_tok = None  # last token belonging to the current word
+    last = -1  # last token belonging to the current word
     tokens = list(doc)
     for k, t in enumerate(tokens):
         if t.is_space:
             if start is not None:
-                yield doc.doc[start : prev_word_tok.i + 1]
+                bounds.append((start, last + 1))
                 start = None
             continue
         glued = k > 0 and tokens[k - 1].whitespace_ == "" and not tokens[k - 1].is_space
@@ -65,22 +69,39 @@ def iter_words(doc: Doc | Span) -> Iterator[Span]:
                 and not nxt.is_space
             )
             if not inside and start is not None:
-                yield doc.doc[start : prev_word_tok.i + 1]
+                bounds.append((start, last + 1))
                 start = None
             continue
         if start is not None and glued:
-            prev_word_tok = t
+            last = k
             continue
         if start is not None:
-            yield doc.doc[start : prev_word_tok.i + 1]
-        start, prev_word_tok = t.i, t
+            bounds.append((start, last + 1))
+        start, last = k, k
     if start is not None:
-        yield doc.doc[start : prev_word_tok.i + 1]
+        bounds.append((start, last + 1))
+    doc.user_data["sa_word_bounds"] = bounds
+    return bounds
+
+
+def iter_words(doc: Doc | Span) -> Iterator[Span]:
+    """The words of ``doc`` as spans (see the module docstring for what one word is)."""
+    base = doc.doc if isinstance(doc, Span) else doc
+    lo, hi = (doc.start, doc.end) if isinstance(doc, Span) else (0, len(doc))
+    for s, e in _word_bounds(base):
+        if lo <= s and e <= hi:
+            yield base[s:e]
 
 
 def count_words(doc: Doc | Span) -> int:
-    """Number of words (contractions and hyphenated compounds count once; punctuation never counts)."""
-    return sum(1 for _ in iter_words(doc))
+    """Number of words (contractions and hyphenated compounds count once; punctuation never counts).
+
+    Word boundaries are computed once per Doc (several markers need them).
+    """
+    base = doc.doc if isinstance(doc, Span) else doc
+    if not isinstance(doc, Span):
+        return len(_word_bounds(base))
+    return sum(1 for s, e in _word_bounds(base) if doc.start <= s and e <= doc.end)
 
 
 _VOWELS = re.compile(r"[aeiouy]+")

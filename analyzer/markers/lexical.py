@@ -4,7 +4,9 @@ permission), dismissive responses, summaries and checks for understanding; plus 
 Every marker is a pattern file under models/patterns/ (phrases on lower-case tokens or spaCy ``Matcher``
 token patterns), so the rules work on unpunctuated speech-to-text output and a supervisor can extend them
 without touching code.  Each file may carry a ``<label>_not`` label: a match of it cancels a match of
-``<label>`` that it overlaps and starts at or before (e.g. ``advice_not`` "you feel you should" cancels the advice cue "you should").
+``<label>`` that it overlaps and starts at or before (e.g. ``advice_not`` "you feel you should" cancels the advice cue "you should"),
+and a ``<label>_scope_not`` label: a frame ("it sounds like", "being told") that cancels matches a few words on in
+the same sentence, unless they are in the clinician's own voice ("I think you should").
 
 Advice follows MITI 4.2.1 (Moyers et al. 2016): *Persuade* (``advice``) versus *Persuade with Permission*
 (``advice_with_permission``), the latter when this turn asks permission or stresses the client's autonomy,
@@ -56,6 +58,10 @@ EMOTION_ATTR = "sa_emotion_word"
 # Advice cues with this value are questions themselves ("why don't you ..."); any other advice cue inside a
 # sentence that ends with "?" is asking the client, not advising (MITI codes it as a question).
 QUESTION_FORM = "question_form"  # token attribute used by models/patterns/emotion_label.jsonl
+# A ``<label>_scope_not`` frame (reflection / reported speech) covers matches this many tokens after its end.
+SCOPE_TOKENS = 12
+# Matches starting with these words speak in the clinician's own voice and are never covered by a scope frame.
+OWN_VOICE = frozenset({"i", "my", "if", "we", "our"})
 
 
 # --------------------------------------------------------------------------- emotion-word token attribute
@@ -127,11 +133,21 @@ def _kept(found: dict[str, list[tuple[str, str, Span]]], label: str) -> list[tup
     ("why don't [you take ...]" stays advice).
     """
     blockers = [s for _, _, s in found.get(label + "_not", [])]
+    frames = [s for _, _, s in found.get(label + "_scope_not", [])]
     return [
         (v, r, s)
         for v, r, s in found.get(label, [])
-        if not any(b.start <= s.start < b.end for b in blockers)
+        if not any(b.start <= s.start < b.end for b in blockers) and not any(_in_scope(f, s) for f in frames)
     ]
+
+
+def _in_scope(frame: Span, span: Span) -> bool:
+    """A ``<label>_scope_not`` frame ("it sounds like", "being told") covers a match that starts inside it or after it
+    in the same sentence, at most ``SCOPE_TOKENS`` tokens on (unpunctuated speech is one long sentence), unless the
+    match is in the clinician's own voice ("... I think you should", "my advice"): those cues open a new clause."""
+    if not frame.start <= span.start <= frame.end + SCOPE_TOKENS or span.sent.start != frame.sent.start:
+        return False
+    return span[0].lower_ not in OWN_VOICE
 
 
 def _in_question(span: Span) -> bool:
@@ -259,8 +275,7 @@ def filler_hits(doc: Doc) -> list[Hit]:
     # must not swallow an adjacent filler ("um, like, you know") when overlaps are resolved
     fillers: dict[tuple[int, int], tuple[str, Span]] = {}
     blockers: list[Span] = []
-    for match_id, start, end in list(ps.matcher(doc)) + list(ps.phrases(doc)):
-        rule_id = ps.vocab.strings[match_id]
+    for rule_id, start, end in ps.matches(doc):
         label, value = ps.meta[rule_id]
         span = doc[start:end]
         if label == "filler_not":

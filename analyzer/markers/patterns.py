@@ -4,21 +4,31 @@ A pattern file is JSON lines in spaCy's ``{"label", "pattern", "id"}`` shape
 (as used by ``SpanRuler``/``Matcher``/``PhraseMatcher``), plus an optional
 ``value`` (sub-type, default ``"1"``) and ``note`` (why the pattern is there).
 ``pattern`` is either a string, matched case-insensitively as a phrase on
-token ``LOWER``, or a list of token dicts for the ``Matcher``.  Lines starting
-with ``//`` are comments: each file opens with its source or rationale.
+token ``LOWER``, or a list of token dicts in the ``Matcher`` syntax.  Lines
+starting with ``//`` are comments: each file opens with its source or
+rationale.
 
 The code knows nothing about any particular marker: a supervisor can add a
-pattern to a file, or a label to the file a detector reads, without touching
-code.
+pattern to a file without touching code.
+
+Speed: spaCy's Matcher evaluates every set predicate of every pattern on
+every token through Python callbacks, which alone held the whole analysis
+near 15k words/s.  Rows that use only the common attributes (``LOWER`` as a
+string or ``IN``/``NOT_IN``/``REGEX``, ``ORTH``, ``IS_PUNCT``, ``IS_ALPHA``,
+``IS_SENT_START``, boolean ``_`` extensions, and the operators ``? * + !``)
+are matched here instead, from an index of each pattern's first word, with
+the same result shape; any other row goes to spaCy's Matcher, so every
+Matcher pattern still works.  Every row is validated by spaCy's Matcher.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
@@ -27,16 +37,176 @@ from ..errors import ConfigError
 from ..resources import load_jsonl
 from .base import Hit
 
+_FAST_ATTRS = {"LOWER", "ORTH", "IS_PUNCT", "IS_ALPHA", "IS_SENT_START", "_", "OP"}
+_OPS = {None, "?", "*", "+", "!"}
+
+
+class TokenView:
+    """Per-token attributes of one Doc, read in one pass (spaCy Token objects are costly to create)."""
+
+    __slots__ = ("doc", "lowers", "orths", "puncts", "alphas", "sent_starts", "_ext")
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        toks = list(doc)
+        self.lowers = [t.lower_ for t in toks]
+        self.orths = [t.text for t in toks]
+        self.puncts = [t.is_punct for t in toks]
+        self.alphas = [t.is_alpha for t in toks]
+        self.sent_starts = [bool(t.is_sent_start) for t in toks]
+        self._ext: dict[str, list[Any]] = {}
+
+    def ext(self, name: str) -> list[Any]:
+        """Values of a custom token extension, computed once per doc."""
+        if name not in self._ext:
+            self._ext[name] = [getattr(t._, name) for t in self.doc]
+        return self._ext[name]
+
+
+_VIEWS: dict[int, TokenView] = {}
+
+
+def token_view(doc: Doc) -> TokenView:
+    """The TokenView of ``doc``, cached for the few docs of the current turn (identity-checked)."""
+    v = _VIEWS.get(id(doc))
+    if v is None or v.doc is not doc:
+        if len(_VIEWS) >= 16:
+            _VIEWS.clear()
+        v = _VIEWS[id(doc)] = TokenView(doc)
+    return v
+
+
+Predicate = Callable[[TokenView, int], bool]
+
+
+def _attr_pred(attr: str, spec: Any) -> Predicate | None:
+    """A predicate for one attribute of a token spec, or None when this matcher cannot do it."""
+    if attr in ("LOWER", "ORTH"):
+        field = "lowers" if attr == "LOWER" else "orths"
+        if isinstance(spec, str):
+            return lambda v, i, f=field, s=spec: getattr(v, f)[i] == s
+        if isinstance(spec, dict) and len(spec) == 1:
+            (op, arg), = spec.items()
+            if op == "IN" and isinstance(arg, list):
+                words = frozenset(arg)
+                return lambda v, i, f=field, w=words: getattr(v, f)[i] in w
+            if op == "NOT_IN" and isinstance(arg, list):
+                words = frozenset(arg)
+                return lambda v, i, f=field, w=words: getattr(v, f)[i] not in w
+            if op == "REGEX" and isinstance(arg, str):
+                rx = re.compile(arg)
+                return lambda v, i, f=field, r=rx: r.search(getattr(v, f)[i]) is not None
+        return None
+    if attr in ("IS_PUNCT", "IS_ALPHA", "IS_SENT_START") and isinstance(spec, bool):
+        field = {"IS_PUNCT": "puncts", "IS_ALPHA": "alphas", "IS_SENT_START": "sent_starts"}[attr]
+        return lambda v, i, f=field, s=spec: getattr(v, f)[i] == s
+    if attr == "_" and isinstance(spec, dict) and all(isinstance(x, bool) for x in spec.values()):
+        items = tuple(spec.items())
+        return lambda v, i, it=items: all(bool(v.ext(n)[i]) == want for n, want in it)
+    return None
+
+
+def _compile_row(pattern: list[dict[str, Any]]) -> tuple[list[Predicate | None], list[str | None]] | None:
+    """Steps (predicate, operator) for a token pattern, or None when it needs spaCy's Matcher."""
+    preds: list[Predicate | None] = []
+    ops: list[str | None] = []
+    for tok in pattern:
+        if set(tok) - _FAST_ATTRS or tok.get("OP") not in _OPS:
+            return None
+        parts = []
+        for attr, spec in tok.items():
+            if attr == "OP":
+                continue
+            p = _attr_pred(attr, spec)
+            if p is None:
+                return None
+            parts.append(p)
+        if not parts:
+            preds.append(None)  # wildcard: any token
+        elif len(parts) == 1:
+            preds.append(parts[0])
+        else:
+            preds.append(lambda v, i, ps=tuple(parts): all(p(v, i) for p in ps))
+        ops.append(tok.get("OP"))
+    return preds, ops
+
+
+def _first_words(pattern: list[dict[str, Any]], k: int = 0) -> frozenset[str] | None:
+    """Lower-case words one of which must start a match, for the index (None: any token may).
+
+    Leading optional steps ("?", "*") add their words to the next step's.
+    """
+    if k == len(pattern):
+        return None
+    tok = pattern[k]
+    op = tok.get("OP")
+    low = tok.get("LOWER")
+    if op == "!":
+        return None
+    if isinstance(low, str):
+        words = frozenset([low])
+    elif isinstance(low, dict) and list(low) == ["IN"]:
+        words = frozenset(low["IN"])
+    else:
+        return None
+    if op in ("?", "*"):
+        rest = _first_words(pattern, k + 1)
+        return None if rest is None else words | rest
+    return words
+
+
+def _longest(preds: list[Predicate | None], ops: list[str | None], v: TokenView, start: int, end: int) -> int:
+    """Longest end of a match of the steps from token ``start`` (not past ``end``), or -1."""
+    n = len(preds)
+    memo: dict[tuple[int, int], int] = {}
+
+    def ok(k: int, i: int) -> bool:
+        p = preds[k]
+        return p is None or p(v, i)
+
+    def go(k: int, i: int) -> int:
+        if k == n:
+            return i
+        key = (k, i)
+        if key in memo:
+            return memo[key]
+        op = ops[k]
+        best = -1
+        if op is None:
+            if i < end and ok(k, i):
+                best = go(k + 1, i + 1)
+        elif op == "!":
+            if i < end and not ok(k, i):
+                best = go(k + 1, i + 1)
+        elif op == "?":
+            if i < end and ok(k, i):
+                best = go(k + 1, i + 1)
+            best = max(best, go(k + 1, i))
+        else:  # "*" or "+": as many as match, keeping the longest overall match
+            if op == "*":
+                best = go(k + 1, i)
+            j = i
+            while j < end and ok(k, j):
+                j += 1
+                best = max(best, go(k + 1, j))
+        memo[key] = best
+        return best
+
+    return go(0, start)
+
 
 class PatternSet:
     """Compiled patterns from one or more files, bound to one vocab."""
 
     def __init__(self, vocab: Vocab, rows: Iterable[dict[str, Any]], source: str = "patterns") -> None:
         self.vocab = vocab
-        self.matcher = Matcher(vocab, validate=True)
-        self.phrases = PhraseMatcher(vocab, attr="LOWER")
+        self.matcher = Matcher(vocab, validate=True)  # validates every row; matches the rows we cannot
         self.meta: dict[str, tuple[str, str]] = {}  # rule id -> (label, value)
         self.labels: set[str] = set()
+        self._rules: list[tuple[str, list[Predicate | None], list[str | None], frozenset[str] | None]] = []
+        self._by_word: dict[str, list[int]] = {}
+        self._any_start: list[int] = []
+        self._slow = Matcher(vocab)
         tokenizer = _tokenizer_for(vocab)
         for row in rows:
             line = row.get("_line")
@@ -47,20 +217,36 @@ class PatternSet:
                 raise ConfigError("pattern needs a string 'id' (the rule id shown as evidence)", path=source, line=line)
             if rule_id in self.meta:
                 raise ConfigError(f"duplicate pattern id {rule_id!r}", path=source, line=line)
-            value = str(row.get("value", "1"))
-            self.meta[rule_id] = (label, value)
-            self.labels.add(label)
             if isinstance(pattern, str):
-                self.phrases.add(rule_id, [tokenizer(pattern)])
-            elif isinstance(pattern, list) and pattern and all(isinstance(p, dict) for p in pattern):
-                try:
-                    self.matcher.add(rule_id, [pattern])
-                except (ValueError, KeyError) as exc:
-                    raise ConfigError(f"invalid token pattern {rule_id!r}: {exc}", path=source, line=line) from exc
-            else:
+                # a phrase: matched case-insensitively, token by token, as spaCy's PhraseMatcher on LOWER
+                pattern = [{"LOWER": t.lower_} for t in tokenizer(pattern) if not t.is_space]
+                if not pattern:
+                    raise ConfigError(f"pattern {rule_id!r} is an empty phrase", path=source, line=line)
+            elif not (isinstance(pattern, list) and pattern and all(isinstance(p, dict) for p in pattern)):
                 raise ConfigError(
                     f"pattern {rule_id!r} must be a phrase string or a list of token objects", path=source, line=line
                 )
+            try:
+                self.matcher.add(rule_id, [pattern])
+            except (ValueError, KeyError) as exc:
+                raise ConfigError(f"invalid token pattern {rule_id!r}: {exc}", path=source, line=line) from exc
+            self.meta[rule_id] = (label, str(row.get("value", "1")))
+            self.labels.add(label)
+            compiled = _compile_row(pattern)
+            if compiled is None:
+                self._slow.add(rule_id, [pattern])
+                continue
+            n = len(self._rules)
+            # The words that may follow a single required first token: a cheap pre-check before matching
+            # ("you" starts dozens of patterns, few of which can continue with the next word).
+            second = _first_words(pattern, 1) if len(pattern) > 1 and pattern[0].get("OP") is None else None
+            self._rules.append((rule_id, *compiled, second))
+            first = _first_words(pattern)
+            if first is None:
+                self._any_start.append(n)
+            else:
+                for w in first:
+                    self._by_word.setdefault(w, []).append(n)
 
     @classmethod
     def load(cls, vocab: Vocab, *names: str | Path) -> PatternSet:
@@ -73,25 +259,39 @@ class PatternSet:
             labels.append(label)
         return cls(vocab, rows, source=", ".join(labels))
 
+    def matches(self, doc: Doc | Span) -> list[tuple[str, int, int]]:
+        """Every raw match as (rule id, start, end), token offsets of the underlying Doc, overlaps kept."""
+        base = doc.doc if isinstance(doc, Span) else doc
+        lo, hi = (doc.start, doc.end) if isinstance(doc, Span) else (0, len(doc))
+        v = token_view(base)
+        out: list[tuple[str, int, int]] = []
+        rules, by_word, any_start = self._rules, self._by_word, self._any_start
+        lowers = v.lowers
+        for i in range(lo, hi):
+            cands = by_word.get(lowers[i])
+            nxt = lowers[i + 1] if i + 1 < hi else None
+            for n in (cands + any_start if cands else any_start):
+                rule_id, preds, ops, second = rules[n]
+                if second is not None and nxt not in second:
+                    continue
+                end = _longest(preds, ops, v, i, hi)
+                if end > i:
+                    out.append((rule_id, i, end))
+        if len(self._slow):
+            target = doc.as_doc() if isinstance(doc, Span) else doc
+            out.extend((self.vocab.strings[m], s + lo, e + lo) for m, s, e in self._slow(target))
+        return out
+
     def spans(self, doc: Doc | Span) -> list[tuple[str, str, str, Span]]:
         """All matches as ``(label, value, rule_id, span)``; per label, overlapping matches keep the longest."""
-        target = doc.as_doc() if isinstance(doc, Span) else doc
-        offset = doc.start if isinstance(doc, Span) else 0
         base = doc.doc if isinstance(doc, Span) else doc
         found: dict[str, list[Span]] = {}
-        # Only run a matcher that has patterns: an empty one warns (W036) and costs time on every turn.
-        matches = (list(self.matcher(target)) if len(self.matcher) else []) + (
-            list(self.phrases(target)) if len(self.phrases) else []
-        )
-        for match_id, start, end in matches:
-            rule_id = self.vocab.strings[match_id]
-            span = Span(base, start + offset, end + offset, label=rule_id)
-            found.setdefault(self.meta[rule_id][0], []).append(span)
+        for rule_id, start, end in self.matches(doc):
+            found.setdefault(self.meta[rule_id][0], []).append(Span(base, start, end, label=rule_id))
         out = []
         for label, spans in found.items():
-            for span in sorted(filter_spans(spans), key=lambda s: s.start):
-                _, value = self.meta[span.label_]
-                out.append((label, value, span.label_, span))
+            for span in filter_spans(spans):
+                out.append((label, self.meta[span.label_][1], span.label_, span))
         out.sort(key=lambda t: t[3].start)
         return out
 

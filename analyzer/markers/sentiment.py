@@ -13,7 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -21,6 +20,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from ..errors import ConfigError
 from ..resources import load_toml
 from .clarity import count_words
+from .patterns import PatternSet
 
 CONFIG = "sentiment.toml"
 
@@ -48,28 +48,23 @@ class SentimentScorer:
         self.analyzer.lexicon.update({str(k).lower(): float(v) for k, v in valence.items()})
         if self.placeholder.lower() in self.analyzer.lexicon:
             raise ConfigError(f"placeholder {self.placeholder!r} carries valence in VADER's lexicon", path=label)
-        self._matchers: dict[int, tuple[Matcher, dict[int, dict[str, Any]]]] = {}
+        self._by_id = {rule["id"]: rule for rule in self.rules}
+        self._patterns: dict[int, PatternSet] = {}
 
-    def _matcher(self, vocab: Vocab) -> tuple[Matcher, dict[int, dict[str, Any]]]:
+    def _pattern_set(self, vocab: Vocab) -> PatternSet:
+        # the generic pattern code (validated by spaCy's Matcher, matched by the fast path)
         key = id(vocab)
-        if key not in self._matchers:
-            m = Matcher(vocab, validate=True)
-            meta = {}
-            for rule in self.rules:
-                try:
-                    m.add(rule["id"], [rule["pattern"]])
-                except (ValueError, KeyError) as exc:
-                    raise ConfigError(f"invalid pattern in rule {rule['id']!r}: {exc}", path=self.label) from exc
-                meta[vocab.strings[rule["id"]]] = rule
-            self._matchers[key] = (m, meta)
-        return self._matchers[key]
+        if key not in self._patterns:
+            rows = [{"label": r["action"], "id": r["id"], "pattern": r["pattern"]} for r in self.rules]
+            self._patterns[key] = PatternSet(vocab, rows, source=self.label)
+        return self._patterns[key]
 
     def neutralised(self, doc: Doc) -> set[int]:
         """Token indices of ``doc`` that are replaced by the placeholder before scoring."""
-        matcher, meta = self._matcher(doc.vocab)
+        ps = self._pattern_set(doc.vocab)
         neutral, keep = set(), set()
-        for match_id, start, end in matcher(doc):
-            rule = meta[match_id]
+        for rule_id, start, end in ps.matches(doc):
+            rule = self._by_id[rule_id]
             t = rule["target"]
             i = start + t if t >= 0 else end + t
             if start <= i < end:
