@@ -96,3 +96,56 @@ def test_patterns_cached_and_fast_path(nlp):
     assert pattern_set(nlp.vocab) is pattern_set(nlp.vocab)
     rows, _ = load_jsonl("patterns/questions.jsonl")
     assert FastPatternSet.supports(rows)
+
+
+# Categories added after error analysis (own sentences; MITI 4.2.1 definitions).
+# Punctuated as a statement: embedded wh-clauses, pseudo-clefts, relative "which" clauses
+# and adverbial "right" are not questions; requests and wh + aux + subject inversions still are.
+STATEMENT_PUNCTUATED = [
+    "What tends to happen next is the cravings fade after a while.",
+    "The clinic runs a group on Tuesdays, which is free to attend.",
+    "Just pop your name on the form right there.",
+    "It was a long drive. How lovely the hills are in spring.",
+    "Okay. And a cousin of mine, uh-huh.",
+]
+STILL_QUESTION_WITHOUT_QMARK = [
+    ("On a scale of one to ten, how ready are you to start.", "open"),
+    ("Tell me a bit about your evenings.", "open"),
+]
+# A "?" statement the clinician talks on past leaves nothing to answer.
+RISING_STATEMENT_NOT_FINAL = [
+    "You've been stuck for a while? Lots of people find the winter months like that.",
+    "So the walks help? That fits with what we know about exercise and mood.",
+]
+# Run-on speech: yes/no inversions after an object or a filler are direct questions.
+RUN_ON_YES_NO = [
+    "mm hmm when you go out with them is there ever any drinking",
+    "exams are coming up you know have you thought about a study plan",
+    "so i'm wondering have you noticed any changes in your sleep",
+]
+RUN_ON_NOT_QUESTION = [
+    "i could you know give it a go next week",
+    "i don't know what to do you know it's all a mess",
+    "the thing is you have done so well",
+]
+
+
+@pytest.mark.parametrize("text", STATEMENT_PUNCTUATED + RISING_STATEMENT_NOT_FINAL + RUN_ON_NOT_QUESTION)
+def test_new_not_question(nlp, text):
+    kind, hits = classify_question(nlp(text))
+    assert kind is None, hits
+
+
+@pytest.mark.parametrize("text,kind", STILL_QUESTION_WITHOUT_QMARK)
+def test_question_without_qmark(nlp, text, kind):
+    assert classify_question(nlp(text))[0] == kind
+
+
+@pytest.mark.parametrize("text", RUN_ON_YES_NO)
+def test_run_on_yes_no(nlp, text):
+    assert classify_question(nlp(text))[0] == "closed"
+
+
+def test_rising_statement_that_closes_the_turn_is_a_question(nlp):
+    assert classify_question(nlp("Okay. So the walks help?"))[0] == "closed"
+    assert classify_question(nlp("So the walks help? Yeah?"))[0] == "closed"

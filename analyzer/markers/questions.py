@@ -225,6 +225,30 @@ def clause_starts(doc: Doc) -> set[int]:
 
 
 _SENT_FINAL = frozenset({".", "?", "!", "..."})
+# Yes/no openers (auxiliary + subject) that may start a question anywhere in run-on speech.
+_YN_INVERSION = frozenset({
+    "q.closed.do", "q.closed.did", "q.closed.does", "q.closed.be", "q.closed.have", "q.closed.modal",
+})
+# Words after which "aux + subject" is no inversion: subjects, wh/complementisers, "to", auxiliaries.
+_NO_INVERSION_BEFORE = frozenset(
+    "i you we they he she it that this there which who whom whose what how why where when to if whether "
+    "as than people 'll 'd 'm 're 've 's n't not can will would could should might must may is was are "
+    "were be been am do does did have has had don't".split()
+)
+_COPULA = frozenset({"is", "'s", "was", "are", "'re", "were"})
+_COPULA_SG = frozenset({"is", "'s", "was"})
+_PLURAL_SUBJ = frozenset({"you", "we", "they", "y'all"})
+# Sentence-final marks of a statement (punctuated turns only; "..." and cut-offs stay open).
+_STATEMENT_END = frozenset({".", "!"})
+# Openers that are ambiguous without the transcriber's "?": in a sentence closed by "."/"!"
+# they are mostly embedded or relative clauses ("what happens is ...", "which is ...",
+# "is your ..." after a subject).  Requests ("tell me about ...") and wh + auxiliary +
+# subject inversions ("how confident are you ...") stay questions without "?", and tags
+# (label "tag") always need it.
+_NEEDS_QMARK = frozenset({
+    "q.open.wh_aux", "q.closed.wh_fact", "q.closed.mid_inversion", "q.closed.be",
+    "q.closed.how_quantity", "q.open.why_not", "q.open.talk_about",
+})
 
 
 def loose_starts(doc: Doc) -> set[int] | None:
@@ -241,6 +265,21 @@ def loose_starts(doc: Doc) -> set[int] | None:
     embedding = word_list(EMBEDDING_FILE)
     lowers = view.lowers
     return {i for i in range(len(lowers)) if i == 0 or lowers[i - 1] not in embedding}
+
+
+def _inverts_after(lowers: list[str], i: int) -> bool:
+    """Whether aux + subject at ``i`` (not a clause start) is a subject-auxiliary inversion.
+
+    Not after a subject, "to" or an auxiliary ("I can you know", "to do you know"); a
+    singular copula before you/we/they is the pseudo-cleft "what I'm hearing is you ...",
+    and "<verb> is that/it ..." after a verb of saying is a complement ("what I mean is that ...").
+    """
+    if lowers[i - 1] in _NO_INVERSION_BEFORE:
+        return False
+    aux, subj = lowers[i], lowers[i + 1] if i + 1 < len(lowers) else ""
+    if aux in _COPULA_SG and (subj in _PLURAL_SUBJ or (subj in ("that", "it", "this") and lowers[i - 1] in word_list(EMBEDDING_FILE))):
+        return False
+    return True
 
 
 def _last_word(span: Span) -> int:
@@ -269,6 +308,7 @@ def question_hits(doc: Doc) -> list[Hit]:
 def _question_hits(doc: Doc) -> list[Hit]:
     ps = pattern_set(doc.vocab)
     spans = ps.spans(doc)
+    view = token_view(doc)
     if not spans and "?" not in doc.text:
         return []
     starts = clause_starts(doc)
@@ -277,23 +317,48 @@ def _question_hits(doc: Doc) -> list[Hit]:
     not_tag = [s for label, _, _, s in spans if label == "not_tag"]
     found: list[tuple[int, Hit]] = []
     sent_ends = {}
+    # punctuated turns: sentences the transcriber closed with "." or "!" were heard as statements
+    stmt_sents: list[tuple[int, int]] = []
     for sent in doc.sents:
         sent_ends[sent.start] = _last_word(sent)
+        if loose is None and sent[-1].text in _STATEMENT_END:
+            stmt_sents.append((sent.start, sent.end))
     # a tag closes a sentence (punctuated) or the whole turn (run-on speech)
     tag_ends = {e for e in sent_ends.values() if e >= 0}
     for label, value, rule_id, span in spans:
+        if stmt_sents and (label == "tag" or rule_id in _NEEDS_QMARK) and any(a <= span.start < b for a, b in stmt_sents):
+            # "What's happening is ...", "..., which is ...", "... sign right there.": in a sentence
+            # punctuated as a statement these openers are embedded clauses, pseudo-clefts,
+            # relative clauses or adverbs, not direct questions
+            continue
         if label in ("open", "closed", "imperative"):
             ok = span.start in starts
-            if not ok and loose is not None and span.start in loose:
+            if not ok and loose is not None and (
+                span.start in loose
+                # yes/no inversion can't be embedded ("... with them is there ...", "you know
+                # have you ..."): an embedded yes/no clause needs if/whether.  It only fails
+                # to be an inversion right after a subject, "to" or an auxiliary ("I can you
+                # know", "what to do you know")
+                or (rule_id in _YN_INVERSION and _inverts_after(view.lowers, span.start))
+            ):
                 # mid-turn copula "the thing is that you ..." is a complement clause, not a question
-                ok = not (rule_id == "q.closed.be" and span.end < len(doc) and doc[span.end].lower_ in subjects)
+                # and "is you ..." (no agreement) is a pseudo-cleft: "the thing is you ..."
+                ok = not (
+                    rule_id == "q.closed.be"
+                    and (
+                        (span.end < len(doc) and doc[span.end].lower_ in subjects)
+                        or (view.lowers[span.start] in _COPULA_SG and view.lowers[span.start + 1] in _PLURAL_SUBJ)
+                    )
+                )
             if ok:
                 found.append((span.start, Hit.from_span("question", value, rule_id, span)))
         elif label in ("embedded_open", "open_inv", "closed_inv"):
             if rule_id == "q.closed.mid_inversion":
                 # the first token only guards the position; it is not evidence
-                if span[0].lower_ in word_list(EMBEDDING_FILE):
-                    continue  # "what I'm hearing is you ...": pseudo-cleft, not an inversion
+                aux, subj = span[1].lower_, span[2].lower_
+                if aux in _COPULA and (span[0].lower_ in word_list(EMBEDDING_FILE) or (aux in _COPULA_SG and subj in _PLURAL_SUBJ)):
+                    continue  # "what I'm hearing is you ...", "the thing is you ...": pseudo-cleft, not an inversion
+                # ("I'm wondering have you ...", "you know do you ...": a direct question)
                 span = span[1:]
             found.append((span.start, Hit.from_span("question", value, rule_id, span)))
         elif label == "tag":
@@ -303,11 +368,19 @@ def _question_hits(doc: Doc) -> list[Hit]:
                 and not any(s.start <= span.start < s.end or s.start < span.end <= s.end for s in not_tag)
             ):
                 found.append((span.start, Hit.from_span("question", value, rule_id, span)))
-    # route 1: punctuated question with no recognised opener (e.g. "and then?")
+    # route 1: punctuated question with no recognised opener (e.g. "and then?").  Only when
+    # it closes the turn: a statement with a rising "?" that the clinician talks on past
+    # ("You've been stuck? It happens to a lot of people.") leaves the client nothing to
+    # answer, and is coded by what it says (mostly a reflection), not as a question.
     if "?" in doc.text:
+        last_word = _last_word(doc[:])
         for sent in doc.sents:
             last = sent[-1]
-            if last.text.endswith("?") and not any(sent.start <= i < sent.end for i, _ in found):
+            if (
+                last.text.endswith("?")
+                and last_word < sent.end
+                and not any(sent.start <= i < sent.end for i, _ in found)
+            ):
                 found.append((sent.start, Hit.from_span("question", "closed", "q.mark.declarative", sent)))
     # One question clause, one hit: an opener that starts inside (or within
     # MERGE_WINDOW tokens after) the previous one in the same stretch without
