@@ -44,7 +44,7 @@ _OPS = {None, "?", "*", "+", "!"}
 class TokenView:
     """Per-token attributes of one Doc, read in one pass (spaCy Token objects are costly to create)."""
 
-    __slots__ = ("doc", "lowers", "orths", "puncts", "alphas", "sent_starts", "_ext")
+    __slots__ = ("doc", "lowers", "orths", "puncts", "spaces", "alphas", "sent_starts", "idxs", "_ext")
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
@@ -52,6 +52,8 @@ class TokenView:
         self.lowers = [t.lower_ for t in toks]
         self.orths = [t.text for t in toks]
         self.puncts = [t.is_punct for t in toks]
+        self.spaces = [t.is_space for t in toks]
+        self.idxs = [t.idx for t in toks]
         self.alphas = [t.is_alpha for t in toks]
         self.sent_starts = [bool(t.is_sent_start) for t in toks]
         self._ext: dict[str, list[Any]] = {}
@@ -85,17 +87,23 @@ def _attr_pred(attr: str, spec: Any) -> Predicate | None:
         field = "lowers" if attr == "LOWER" else "orths"
         if isinstance(spec, str):
             return lambda v, i, f=field, s=spec: getattr(v, f)[i] == s
-        if isinstance(spec, dict) and len(spec) == 1:
-            (op, arg), = spec.items()
-            if op == "IN" and isinstance(arg, list):
-                words = frozenset(arg)
-                return lambda v, i, f=field, w=words: getattr(v, f)[i] in w
-            if op == "NOT_IN" and isinstance(arg, list):
-                words = frozenset(arg)
-                return lambda v, i, f=field, w=words: getattr(v, f)[i] not in w
-            if op == "REGEX" and isinstance(arg, str):
-                rx = re.compile(arg)
-                return lambda v, i, f=field, r=rx: r.search(getattr(v, f)[i]) is not None
+        if isinstance(spec, dict) and spec:
+            checks = []
+            for op, arg in spec.items():  # several operators on one attribute must all hold
+                if op == "IN" and isinstance(arg, list):
+                    words = frozenset(arg)
+                    checks.append(lambda v, i, f=field, w=words: getattr(v, f)[i] in w)
+                elif op == "NOT_IN" and isinstance(arg, list):
+                    words = frozenset(arg)
+                    checks.append(lambda v, i, f=field, w=words: getattr(v, f)[i] not in w)
+                elif op == "REGEX" and isinstance(arg, str):
+                    rx = re.compile(arg)
+                    checks.append(lambda v, i, f=field, r=rx: r.search(getattr(v, f)[i]) is not None)
+                else:
+                    return None
+            if len(checks) == 1:
+                return checks[0]
+            return lambda v, i, cs=tuple(checks): all(c(v, i) for c in cs)
         return None
     if attr in ("IS_PUNCT", "IS_ALPHA", "IS_SENT_START") and isinstance(spec, bool):
         field = {"IS_PUNCT": "puncts", "IS_ALPHA": "alphas", "IS_SENT_START": "sent_starts"}[attr]
@@ -155,44 +163,48 @@ def _first_words(pattern: list[dict[str, Any]], k: int = 0) -> frozenset[str] | 
     return words
 
 
-def _longest(preds: list[Predicate | None], ops: list[str | None], v: TokenView, start: int, end: int) -> int:
-    """Longest end of a match of the steps from token ``start`` (not past ``end``), or -1."""
+def _ends(preds: list[Predicate | None], ops: list[str | None], v: TokenView, start: int, end: int) -> set[int]:
+    """Every end of a match of the steps from token ``start`` (not past ``end``).
+
+    Like spaCy's Matcher, optional and repeated steps give one match per possible length; overlaps
+    are resolved later (longest first), exactly as for the Matcher's output.
+    """
     n = len(preds)
-    memo: dict[tuple[int, int], int] = {}
+    memo: dict[tuple[int, int], frozenset[int]] = {}
 
     def ok(k: int, i: int) -> bool:
         p = preds[k]
         return p is None or p(v, i)
 
-    def go(k: int, i: int) -> int:
+    def go(k: int, i: int) -> frozenset[int]:
         if k == n:
-            return i
+            return frozenset((i,))
         key = (k, i)
         if key in memo:
             return memo[key]
         op = ops[k]
-        best = -1
+        out: frozenset[int] = frozenset()
         if op is None:
             if i < end and ok(k, i):
-                best = go(k + 1, i + 1)
+                out = go(k + 1, i + 1)
         elif op == "!":
             if i < end and not ok(k, i):
-                best = go(k + 1, i + 1)
+                out = go(k + 1, i + 1)
         elif op == "?":
+            out = go(k + 1, i)
             if i < end and ok(k, i):
-                best = go(k + 1, i + 1)
-            best = max(best, go(k + 1, i))
-        else:  # "*" or "+": as many as match, keeping the longest overall match
+                out = out | go(k + 1, i + 1)
+        else:  # "*" or "+": any number that match
             if op == "*":
-                best = go(k + 1, i)
+                out = go(k + 1, i)
             j = i
             while j < end and ok(k, j):
                 j += 1
-                best = max(best, go(k + 1, j))
-        memo[key] = best
-        return best
+                out = out | go(k + 1, j)
+        memo[key] = out
+        return out
 
-    return go(0, start)
+    return {e for e in go(0, start) if e > start}
 
 
 class PatternSet:
@@ -248,6 +260,11 @@ class PatternSet:
                 for w in first:
                     self._by_word.setdefault(w, []).append(n)
 
+    @property
+    def n_fallback_rows(self) -> int:
+        """Rows that need spaCy's Matcher (attributes the fast path does not implement)."""
+        return len(self._slow)
+
     @classmethod
     def load(cls, vocab: Vocab, *names: str | Path) -> PatternSet:
         """Load shipped pattern files (``patterns/advice.jsonl``) or paths."""
@@ -274,8 +291,7 @@ class PatternSet:
                 rule_id, preds, ops, second = rules[n]
                 if second is not None and nxt not in second:
                     continue
-                end = _longest(preds, ops, v, i, hi)
-                if end > i:
+                for end in _ends(preds, ops, v, i, hi):
                     out.append((rule_id, i, end))
         if len(self._slow):
             target = doc.as_doc() if isinstance(doc, Span) else doc

@@ -31,167 +31,23 @@ from spacy.vocab import Vocab
 
 from ..resources import load_jsonl, word_list
 from .base import Hit
-from .patterns import PatternSet, _tokenizer_for
+from .patterns import PatternSet, token_view
 
 PATTERN_FILE = "patterns/questions.jsonl"
 OPENERS_FILE = "lexicons/clause_openers.txt"
 EMBEDDING_FILE = "lexicons/embedding_words.txt"
 SUBJECTS_FILE = "lexicons/subject_pronouns.txt"
 
-_FAST_KEYS = {"LOWER", "IS_ALPHA", "OP"}
-_EMPTY: list[int] = []
-
-
-class TokenView:
-    """Per-token attributes of one Doc, read in a single pass (spaCy Token objects are costly to create)."""
-
-    __slots__ = ("doc", "lowers", "alphas", "puncts", "sent_starts", "idxs")
-
-    def __init__(self, doc: Doc) -> None:
-        self.doc = doc
-        self.lowers: list[str] = []
-        self.alphas: list[bool] = []
-        self.puncts: list[bool] = []
-        self.sent_starts: list[bool] = []
-        self.idxs: list[int] = []
-        for t in doc:
-            self.lowers.append(t.lower_)
-            self.alphas.append(t.is_alpha)
-            self.puncts.append(t.is_punct or t.is_space)
-            self.sent_starts.append(bool(t.is_sent_start))
-            self.idxs.append(t.idx)
-
-
-_VIEWS: dict[int, TokenView] = {}
-
-
-def token_view(doc: Doc) -> TokenView:
-    """The TokenView of ``doc``, kept for the few docs of the current turn (identity-checked)."""
-    v = _VIEWS.get(id(doc))
-    if v is None or v.doc is not doc:
-        if len(_VIEWS) >= 8:
-            _VIEWS.clear()
-        v = _VIEWS[id(doc)] = TokenView(doc)
-    return v
-
-
-class FastPatternSet:
-    """The subset of :class:`PatternSet` these detectors use, matched without spaCy's Matcher.
-
-    spaCy's Matcher evaluates every ``IN``/``NOT_IN`` set predicate of every
-    pattern on every token through Python callbacks (~20 calls per token
-    here), which alone capped the two classifiers near 30k words/s.  Pattern
-    rows restricted to ``LOWER`` (exact / ``IN`` / ``NOT_IN``), ``IS_ALPHA``
-    and ``OP: "?"`` (and phrase strings) are matched here with a first-word
-    index instead: same rows, same ``spans()`` output shape (per label,
-    overlapping matches keep the longest), linear in the turn length.
-    :func:`load_patterns` falls back to :class:`PatternSet` for any file that
-    uses other token attributes.
-    """
-
-    def __init__(self, vocab: Vocab, rows: Iterable[dict[str, Any]]) -> None:
-        self.vocab = vocab
-        self.meta: dict[str, tuple[str, str]] = {}
-        self.rules: list[tuple[str, list[tuple[frozenset[str] | None, bool, bool | None, bool]]]] = []
-        self.by_word: dict[str, list[int]] = {}
-        self.any_start: list[int] = []
-        tokenizer = _tokenizer_for(vocab)
-        for row in rows:
-            rule_id, pattern = row["id"], row["pattern"]
-            self.meta[rule_id] = (row["label"], str(row.get("value", "1")))
-            if isinstance(pattern, str):
-                pattern = [{"LOWER": t.lower_} for t in tokenizer(pattern)]
-            steps = []
-            for tok in pattern:
-                low = tok.get("LOWER")
-                if isinstance(low, str):
-                    words, negate = frozenset([low.lower()]), False
-                elif isinstance(low, dict):
-                    negate = "NOT_IN" in low
-                    words = frozenset(w.lower() for w in low.get("NOT_IN" if negate else "IN", []))
-                else:
-                    words, negate = None, False
-                steps.append((words, negate, tok.get("IS_ALPHA"), tok.get("OP") == "?"))
-            n = len(self.rules)
-            self.rules.append((rule_id, steps))
-            first, negate, _, optional = steps[0]
-            if first is None or negate or optional:
-                self.any_start.append(n)
-            else:
-                for w in first:
-                    self.by_word.setdefault(w, []).append(n)
-
-    @staticmethod
-    def supports(rows: list[dict[str, Any]]) -> bool:
-        """True when every row only uses what this matcher implements."""
-        for row in rows:
-            pattern = row.get("pattern")
-            if isinstance(pattern, str):
-                continue
-            if not isinstance(pattern, list) or not pattern:
-                return False
-            for tok in pattern:
-                if not isinstance(tok, dict) or set(tok) - _FAST_KEYS or tok.get("OP", "?") != "?":
-                    return False
-                low = tok.get("LOWER")
-                if isinstance(low, dict) and (set(low) - {"IN", "NOT_IN"} or len(low) != 1):
-                    return False
-        return True
-
-    def _match(self, steps, lowers: list[str], alphas: list[bool], i: int, k: int) -> int:
-        """Longest end of ``steps[k:]`` matched from token ``i`` (-1 if none)."""
-        if k == len(steps):
-            return i
-        words, negate, is_alpha, optional = steps[k]
-        best = -1
-        if i < len(lowers):
-            ok = words is None or ((lowers[i] in words) != negate)
-            if ok and is_alpha is not None:
-                ok = alphas[i] == is_alpha
-            if ok:
-                best = self._match(steps, lowers, alphas, i + 1, k + 1)
-        if optional:
-            best = max(best, self._match(steps, lowers, alphas, i, k + 1))
-        return best
-
-    def spans(self, doc: Doc) -> list[tuple[str, str, str, Span]]:
-        """All matches as ``(label, value, rule_id, span)``, like :meth:`PatternSet.spans`."""
-        view = token_view(doc)
-        lowers, alphas = view.lowers, view.alphas
-        found: dict[str, list[tuple[int, int, str]]] = {}
-        for i, w in enumerate(lowers):
-            for n in self.by_word.get(w, _EMPTY) + self.any_start:
-                rule_id, steps = self.rules[n]
-                end = self._match(steps, lowers, alphas, i, 0)
-                if end > i:
-                    found.setdefault(self.meta[rule_id][0], []).append((i, end, rule_id))
-        out = []
-        for label, cands in found.items():
-            # as spacy.util.filter_spans: longest first, then earliest; no overlaps
-            taken: set[int] = set()
-            for start, end, rule_id in sorted(cands, key=lambda c: (-(c[1] - c[0]), c[0])):
-                if any(j in taken for j in range(start, end)):
-                    continue
-                taken.update(range(start, end))
-                out.append((label, self.meta[rule_id][1], rule_id, Span(doc, start, end, label=rule_id)))
-        out.sort(key=lambda t: t[3].start)
-        return out
-
-
-def load_patterns(vocab: Vocab, name: str) -> PatternSet | FastPatternSet:
-    """Compile a pattern file once per vocab: the fast matcher when the file allows it."""
+def load_patterns(vocab: Vocab, name: str) -> PatternSet:
+    """Compile a pattern file once per vocab."""
     key = (id(vocab), name)
-    ps = _FAST_CACHE.get(key)
+    ps = _CACHE.get(key)
     if ps is None or ps.vocab is not vocab:
-        rows, _ = load_jsonl(name)
-        # PatternSet validates ids, labels and token patterns (ConfigError with line numbers)
-        checked = PatternSet.load(vocab, name)
-        ps = FastPatternSet(vocab, rows) if FastPatternSet.supports(rows) else checked
-        _FAST_CACHE[key] = ps
+        ps = _CACHE[key] = PatternSet.load(vocab, name)
     return ps
 
 
-_FAST_CACHE: dict[tuple[int, str], PatternSet | FastPatternSet] = {}
+_CACHE: dict[tuple[int, str], PatternSet] = {}
 
 # Punctuation after which a new clause starts (apostrophes are in-word).
 _BOUNDARY_PUNCT = frozenset({",", ";", ":", ".", "!", "?", "-", "--", "...", "…", "(", ")", '"', "—", "–"})
@@ -201,7 +57,7 @@ _MIN_TAG_PREFIX = 3
 MERGE_WINDOW = 5
 
 
-def pattern_set(vocab: Vocab) -> PatternSet | FastPatternSet:
+def pattern_set(vocab: Vocab) -> PatternSet:
     """The compiled question patterns for ``vocab`` (compiled once per vocab)."""
     return load_patterns(vocab, PATTERN_FILE)
 
@@ -220,7 +76,7 @@ def clause_starts(doc: Doc) -> set[int]:
         if view.sent_starts[i] or at_start:
             starts.add(i)
         # after punctuation (apostrophes are in-word) or a discourse marker, a new clause may start
-        at_start = text in _BOUNDARY_PUNCT or (view.puncts[i] and text != "'") or text in openers
+        at_start = text in _BOUNDARY_PUNCT or ((view.puncts[i] or view.spaces[i]) and text != "'") or text in openers
     return starts
 
 

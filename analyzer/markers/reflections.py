@@ -43,7 +43,7 @@ from spacy.vocab import Vocab
 from ..resources import word_list
 from .base import Hit
 from .patterns import PatternSet
-from .questions import FastPatternSet, load_patterns, question_hits
+from .questions import load_patterns, question_hits
 
 PATTERN_FILE = "patterns/reflections.jsonl"
 FEELINGS_FILE = "lexicons/feeling_words.txt"
@@ -107,7 +107,7 @@ INITIAL_ONLY = frozenset({"r.weak.so_you", "r.weak.for_you"})
 IMPERATIVE_LEAD = frozenset({"just", "then", "please", "and", "so", "now", "also", "ok", "okay", "well", "right", "yeah", "first", "maybe", "definitely", "really", "simply", "always", "never"})
 
 
-def pattern_set(vocab: Vocab) -> PatternSet | FastPatternSet:
+def pattern_set(vocab: Vocab) -> PatternSet:
     """The compiled reflection patterns for ``vocab`` (compiled once per vocab)."""
     return load_patterns(vocab, PATTERN_FILE)
 
