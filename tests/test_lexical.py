@@ -183,3 +183,106 @@ def test_fillers(nlp):
 )
 def test_not_fillers(nlp, text):
     assert filler_hits(nlp(text)) == []
+
+
+# --------------------------------------------------------------------------- advice categories (MITI 4.2.1 Persuade)
+# Sentences written for these tests; each is checked punctuated and as unpunctuated lower-case speech-to-text.
+
+ADVICE_POSITIVE = {
+    "question_form_suggestion": [
+        "Would you consider joining the Tuesday walking group?",
+        "What would you think about trying the nicotine patch?",
+        "Have you looked into a night class at the library?",
+        "I wonder whether you'd be open to keeping a sleep diary this week.",
+        "What about, um, maybe asking your sister to drive you?",
+    ],
+    "suggestion_phrasing": [
+        "You'll want to take it with breakfast.",
+        "You could always text your brother first.",
+        "It's important to keep the inhaler with you.",
+        "It's best for you to check your sugar before driving.",
+        "One good option would be to cut out the lunchtime beer.",
+        "It might be worth trying the earlier bus.",
+        "I'd like to recommend the Thursday group.",
+        "I wish you would see the nurse about that cough.",
+        "I would just talk to your manager on Monday.",
+        "Use the blue inhaler every morning.",
+        "Try to get outside for ten minutes a day.",
+        "Maybe try a shorter route to work.",
+        "One thing that helped me was writing it all down.",
+        "So just tell your friends you're driving tonight.",
+        "You're going to take one tablet with your evening meal.",
+    ],
+}
+
+ADVICE_NEGATIVE = {
+    "reflection_frame_or_reported_speech": [
+        "It sounds like you're thinking you really need to cut back.",
+        "You're being told this is something you have to do.",
+        "Everyone keeps saying that you need to lose weight.",
+        "You realize you've got to make a change.",
+        "Kind of like now you have to fix everything at once.",
+    ],
+    "past_counterfactual_or_epistemic": [
+        "You shouldn't have done that, you think.",
+        "You must like the quiet out there.",
+    ],
+    "invitation_support_or_reassurance": [
+        "How about you tell me about your weekend?",
+        "What about maybe sharing a bit about your job?",
+        "You can always call me if something comes up.",
+        "It's not something you need to worry about.",
+        "It doesn't mean that you have to change all of them.",
+        "That sounds like something we can do.",
+        "We'll get you an appointment card.",
+    ],
+    "questions_asking_client_ideas_or_options": [
+        "Would you be open to hearing what other people have tried?",
+        "What do you think about that?",
+        "Would you be willing to tell me more about it?",
+        "It's important for you to be a good dad.",
+        "It's worth it to you.",
+    ],
+}
+
+
+def _cases(table):
+    return [(cat, t, style) for cat, texts in table.items() for t in texts for style in ("punctuated", "unpunctuated")]
+
+
+@pytest.mark.parametrize("category, text, style", _cases(ADVICE_POSITIVE))
+def test_advice_categories_positive(nlp, category, text, style):
+    prep = (lambda t: t) if style == "punctuated" else unpunct
+    assert advice_any(codes(nlp, prep(text))), (category, text)
+
+
+@pytest.mark.parametrize("category, text, style", _cases(ADVICE_NEGATIVE))
+def test_advice_categories_negative(nlp, category, text, style):
+    prep = (lambda t: t) if style == "punctuated" else unpunct
+    assert not advice_any(codes(nlp, prep(text))), (category, text)
+
+
+def test_reflection_frame_does_not_hide_own_voice(nlp):
+    # a reflective frame covers the client's voice only; the clinician's own "I think you should" stays advice
+    c = codes(nlp, "It sounds like work is hard and I think you should talk to your manager.")
+    assert [h.rule_id for h in c["advice"]] == ["adv-i-think-you"]
+
+
+def test_question_form_suggestion_with_permission(nlp):
+    c = codes(nlp, "Would you consider a support group? It's entirely up to you.")
+    assert c["advice_with_permission"] and not c["advice"]
+    c = codes(nlp, unpunct("What would you think about trying the patch?"), unpunct("Can I share an idea?"), "sure")
+    assert c["advice_with_permission"] and c["advice_with_permission"][0].value.startswith("prev_turn:")
+
+
+def test_advice_patterns_documented():
+    import json
+    from pathlib import Path
+
+    for name in ("advice.jsonl", "permission.jsonl"):
+        lines = (Path(__file__).resolve().parent.parent / "models" / "patterns" / name).read_text().splitlines()
+        assert lines[0].startswith("//")
+        for line in lines:
+            if line.strip() and not line.startswith("//"):
+                row = json.loads(line)
+                assert row.get("id") and row.get("note"), row

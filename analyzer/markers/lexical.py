@@ -57,7 +57,7 @@ _SIMPLE_CODES = ("affirmation", "validation", "emotion_label", "dismissive", "su
 EMOTION_ATTR = "sa_emotion_word"
 # Advice cues with this value are questions themselves ("why don't you ..."); any other advice cue inside a
 # sentence that ends with "?" is asking the client, not advising (MITI codes it as a question).
-QUESTION_FORM = "question_form"  # token attribute used by models/patterns/emotion_label.jsonl
+QUESTION_FORM = "question_form"  # pattern value in models/patterns/advice.jsonl
 # A ``<label>_scope_not`` frame (reflection / reported speech) covers matches this many tokens after its end.
 SCOPE_TOKENS = 12
 # Matches starting with these words speak in the clinician's own voice and are never covered by a scope frame.

@@ -280,6 +280,10 @@ class PatternSet:
         """Every raw match as (rule id, start, end), token offsets of the underlying Doc, overlaps kept."""
         base = doc.doc if isinstance(doc, Span) else doc
         lo, hi = (doc.start, doc.end) if isinstance(doc, Span) else (0, len(doc))
+        # A turn is matched again as the context of the next one: keep whole-Doc results on the Doc.
+        memo_key = ("sa_matches", id(self)) if not isinstance(doc, Span) else None
+        if memo_key is not None and memo_key in base.user_data:
+            return base.user_data[memo_key]
         v = token_view(base)
         out: list[tuple[str, int, int]] = []
         rules, by_word, any_start = self._rules, self._by_word, self._any_start
@@ -296,6 +300,8 @@ class PatternSet:
         if len(self._slow):
             target = doc.as_doc() if isinstance(doc, Span) else doc
             out.extend((self.vocab.strings[m], s + lo, e + lo) for m, s, e in self._slow(target))
+        if memo_key is not None:
+            base.user_data[memo_key] = out
         return out
 
     def spans(self, doc: Doc | Span) -> list[tuple[str, str, str, Span]]:
