@@ -163,48 +163,58 @@ def _first_words(pattern: list[dict[str, Any]], k: int = 0) -> frozenset[str] | 
     return words
 
 
-def _ends(preds: list[Predicate | None], ops: list[str | None], v: TokenView, start: int, end: int) -> set[int]:
-    """Every end of a match of the steps from token ``start`` (not past ``end``).
-
-    Like spaCy's Matcher, optional and repeated steps give one match per possible length; overlaps
-    are resolved later (longest first), exactly as for the Matcher's output.
-    """
+def _go(preds: list[Predicate | None], ops: list[str | None], v: TokenView, end: int, k: int, i: int,
+        memo: dict[tuple[int, int], frozenset[int]] | None) -> frozenset[int]:
+    """Ends of the matches of steps ``k:`` from token ``i``."""
     n = len(preds)
-    memo: dict[tuple[int, int], frozenset[int]] = {}
-
-    def ok(k: int, i: int) -> bool:
+    # required steps first, without recursion: most candidate rules fail here
+    while k < n and ops[k] is None:
+        if i >= end:
+            return _NONE
         p = preds[k]
-        return p is None or p(v, i)
-
-    def go(k: int, i: int) -> frozenset[int]:
-        if k == n:
-            return frozenset((i,))
+        if p is not None and not p(v, i):
+            return _NONE
+        k += 1
+        i += 1
+    if k == n:
+        return frozenset((i,))
+    if memo is not None:
         key = (k, i)
         if key in memo:
             return memo[key]
-        op = ops[k]
-        out: frozenset[int] = frozenset()
-        if op is None:
-            if i < end and ok(k, i):
-                out = go(k + 1, i + 1)
-        elif op == "!":
-            if i < end and not ok(k, i):
-                out = go(k + 1, i + 1)
-        elif op == "?":
-            out = go(k + 1, i)
-            if i < end and ok(k, i):
-                out = out | go(k + 1, i + 1)
-        else:  # "*" or "+": any number that match
-            if op == "*":
-                out = go(k + 1, i)
-            j = i
-            while j < end and ok(k, j):
-                j += 1
-                out = out | go(k + 1, j)
-        memo[key] = out
-        return out
+    op, p = ops[k], preds[k]
+    out: frozenset[int] = _NONE
+    if op == "!":
+        if i < end and not (p is None or p(v, i)):
+            out = _go(preds, ops, v, end, k + 1, i + 1, memo)
+    elif op == "?":
+        out = _go(preds, ops, v, end, k + 1, i, memo)
+        if i < end and (p is None or p(v, i)):
+            out = out | _go(preds, ops, v, end, k + 1, i + 1, memo)
+    else:  # "*" or "+": any number that match
+        if op == "*":
+            out = _go(preds, ops, v, end, k + 1, i, memo)
+        j = i
+        while j < end and (p is None or p(v, j)):
+            j += 1
+            out = out | _go(preds, ops, v, end, k + 1, j, memo)
+    if memo is not None:
+        memo[(k, i)] = out
+    return out
 
-    return {e for e in go(0, start) if e > start}
+
+_NONE: frozenset[int] = frozenset()
+
+
+def _ends(preds: list[Predicate | None], ops: list[str | None], v: TokenView, start: int, end: int) -> frozenset[int]:
+    """Every end of a match of the steps from token ``start`` (not past ``end``).
+
+    Like spaCy's Matcher, optional and repeated steps give one match per possible length; overlaps
+    are resolved later (longest first), exactly as for the Matcher's output.  Only patterns with
+    repeated steps need the memo that keeps nested repeats linear.
+    """
+    memo = {} if ("*" in ops or "+" in ops) else None
+    return _go(preds, ops, v, end, 0, start, memo)
 
 
 class PatternSet:
@@ -296,7 +306,8 @@ class PatternSet:
                 if second is not None and nxt not in second:
                     continue
                 for end in _ends(preds, ops, v, i, hi):
-                    out.append((rule_id, i, end))
+                    if end > i:
+                        out.append((rule_id, i, end))
         if len(self._slow):
             target = doc.as_doc() if isinstance(doc, Span) else doc
             out.extend((self.vocab.strings[m], s + lo, e + lo) for m, s, e in self._slow(target))
