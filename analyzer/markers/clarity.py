@@ -31,6 +31,7 @@ from spacy.tokens import Doc, Span
 from ..resources import word_list
 from .base import Hit
 from .lexical import filler_hits
+from .patterns import token_view
 
 UNPUNCTUATED_MIN_WORDS = 40
 JARGON_LEXICON = "lexicons/jargon.txt"
@@ -48,25 +49,26 @@ def _word_bounds(doc: Doc) -> list[tuple[int, int]]:
     bounds = []
     start = None
     last = -1  # last token belonging to the current word
-    tokens = list(doc)
-    for k, t in enumerate(tokens):
-        if t.is_space:
+    v = token_view(doc)
+    spaces, puncts, texts, glued_after = v.spaces, v.puncts, v.orths, v.glued
+    n = len(spaces)
+    for k in range(n):
+        if spaces[k]:
             if start is not None:
                 bounds.append((start, last + 1))
                 start = None
             continue
-        glued = k > 0 and tokens[k - 1].whitespace_ == "" and not tokens[k - 1].is_space
-        if t.is_punct:
+        glued = k > 0 and glued_after[k - 1] and not spaces[k - 1]
+        if puncts[k]:
             # an in-word hyphen/apostrophe glued on both sides to word tokens stays inside the word
-            nxt = tokens[k + 1] if k + 1 < len(tokens) else None
             inside = (
-                t.text in _JOINERS
+                texts[k] in _JOINERS
                 and start is not None
                 and glued
-                and t.whitespace_ == ""
-                and nxt is not None
-                and not nxt.is_punct
-                and not nxt.is_space
+                and glued_after[k]
+                and k + 1 < n
+                and not puncts[k + 1]
+                and not spaces[k + 1]
             )
             if not inside and start is not None:
                 bounds.append((start, last + 1))

@@ -42,20 +42,22 @@ _OPS = {None, "?", "*", "+", "!"}
 
 
 class TokenView:
-    """Per-token attributes of one Doc, read in one pass (spaCy Token objects are costly to create)."""
+    """Per-token attributes of one Doc as plain lists, read once per Doc and shared by every marker
+    (spaCy Token objects are costly to create; predicates index these lists)."""
 
-    __slots__ = ("doc", "lowers", "orths", "puncts", "spaces", "alphas", "sent_starts", "idxs", "_ext")
+    __slots__ = ("doc", "lowers", "orths", "puncts", "spaces", "alphas", "sent_starts", "idxs", "glued", "_ext")
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
         toks = list(doc)
-        self.lowers = [t.lower_ for t in toks]
-        self.orths = [t.text for t in toks]
-        self.puncts = [t.is_punct for t in toks]
-        self.spaces = [t.is_space for t in toks]
-        self.idxs = [t.idx for t in toks]
-        self.alphas = [t.is_alpha for t in toks]
-        self.sent_starts = [bool(t.is_sent_start) for t in toks]
+        self.lowers: list[str] = [t.lower_ for t in toks]
+        self.orths: list[str] = [t.text for t in toks]
+        self.puncts: list[bool] = [t.is_punct for t in toks]
+        self.spaces: list[bool] = [t.is_space for t in toks]
+        self.alphas: list[bool] = [t.is_alpha for t in toks]
+        self.sent_starts: list[bool] = [bool(t.is_sent_start) for t in toks]
+        self.idxs: list[int] = [t.idx for t in toks]
+        self.glued: list[bool] = [t.whitespace_ == "" for t in toks]  # no whitespace after the token
         self._ext: dict[str, list[Any]] = {}
 
     def ext(self, name: str) -> list[Any]:
@@ -65,16 +67,11 @@ class TokenView:
         return self._ext[name]
 
 
-_VIEWS: dict[int, TokenView] = {}
-
-
 def token_view(doc: Doc) -> TokenView:
-    """The TokenView of ``doc``, cached for the few docs of the current turn (identity-checked)."""
-    v = _VIEWS.get(id(doc))
-    if v is None or v.doc is not doc:
-        if len(_VIEWS) >= 16:
-            _VIEWS.clear()
-        v = _VIEWS[id(doc)] = TokenView(doc)
+    """The TokenView of ``doc``, kept on the Doc itself."""
+    v = doc.user_data.get("sa_view")
+    if v is None:
+        v = doc.user_data["sa_view"] = TokenView(doc)
     return v
 
 
