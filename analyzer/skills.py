@@ -12,6 +12,7 @@ the reason, never a misleading number.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -332,14 +333,48 @@ def _quotes(score: SkillScore, turns: list[Any], per_driver: int = 2) -> list[Qu
             hits = [h for h in tc.hits if h.code == code]
             if not (hits or tc.has(code)):
                 continue
-            text = hits[0].text if hits and hits[0].text and hits[0].code != "interruption" else tc.turn.text
-            if len(text) > 160:
-                text = text[:159] + "…"
+            if hits and hits[0].code != "interruption" and hits[0].end_char > hits[0].start_char:
+                text = quote_around(tc.turn.text, hits[0].start_char, hits[0].end_char)
+            else:
+                text = quote_around(tc.turn.text, 0, 0)
             quotes.append(Quote(tc.turn.index, tc.turn.start_s, tc.turn.speaker, code, text))
             n += 1
             if n >= per_driver:
                 break
     return quotes
+
+
+_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+")
+
+
+def quote_around(text: str, start: int, end: int, limit: int = 160) -> str:
+    """The sentence of ``text`` holding the span ``start:end``, cut to ``limit`` characters around it.
+
+    A rule fires on a few words ("it sounds like"); a supervisor needs the sentence to judge it.
+    Unpunctuated speech has no sentence ends, so a window around the span is shown instead.
+    """
+    s0 = 0
+    s1 = len(text)
+    for m in _SENTENCE_END.finditer(text):
+        if m.end() <= start:
+            s0 = m.end()
+        elif m.start() >= end:
+            s1 = m.start() + 1
+            break
+    sentence = text[s0:s1].strip()
+    if len(sentence) <= limit:
+        return sentence
+    # window of `limit` characters around the span, on word boundaries
+    mid = (start + end) // 2
+    lo = max(s0, mid - limit // 2)
+    hi = min(s1, lo + limit)
+    lo = max(s0, hi - limit)
+    window = text[lo:hi]
+    if lo > s0:
+        window = "…" + window.split(" ", 1)[-1]
+    if hi < s1:
+        window = window.rsplit(" ", 1)[0] + "…"
+    return window.strip()
 
 
 def skill_row(skills: SessionSkills) -> dict[str, Any]:

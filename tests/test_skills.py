@@ -137,3 +137,14 @@ def test_invalid_toml_names_the_file(tmp_path):
     path.write_text("[bands\nfair = 50")
     with pytest.raises(ConfigError, match=re.escape(str(path))):
         load_skill_map(path)
+
+
+def test_quotes_show_the_sentence_around_the_evidence():
+    from analyzer.skills import quote_around
+
+    text = "Okay. It sounds like the nights are the hardest part for you. What else?"
+    start = text.index("It sounds like")
+    assert quote_around(text, start, start + 14) == "It sounds like the nights are the hardest part for you."
+    long = "so " + "word " * 60 + "it sounds like you are exhausted " + "more " * 60
+    q = quote_around(long, long.index("it sounds"), long.index("it sounds") + 14)
+    assert "it sounds like you are exhausted" in q and len(q) <= 162 and q.startswith("…") and q.endswith("…")
