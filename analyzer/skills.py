@@ -20,6 +20,7 @@ from typing import Any
 from .errors import ConfigError
 from .resources import load_toml
 from .tables import SESSION_COLUMNS
+from .tables import cell_number as _number
 
 BANDS = ("needs work", "fair", "good")
 
@@ -142,16 +143,6 @@ class SessionSkills:
 
     def by_key(self, key: str) -> SkillScore:
         return next(s for s in self.skills if s.key == key)
-
-
-def _number(value: Any) -> float | None:
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def _fmt(x: float) -> str:

@@ -9,6 +9,7 @@ against them by a test.
 from __future__ import annotations
 
 import csv
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -139,6 +140,17 @@ EVIDENCE_COLUMNS: dict[str, str] = {
 }
 
 CSV_ENCODING = "utf-8-sig"  # a BOM so spreadsheet programs read UTF-8 correctly
+
+
+def cell_number(value: Any) -> float | None:
+    """A finite number from a table cell (which may be "", None, NaN or a CSV string), else None."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) or math.isinf(f) else f
 
 
 def format_cell(value: Any) -> Any:

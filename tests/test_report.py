@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import base64
 import re
-import statistics
-from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from analyzer.markers.base import Hit
 from analyzer.model import Segment, Transcript, merge_segments
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -96,24 +94,14 @@ def _untimed_transcript(sid: str = "untimed", lines: list[str] = UNTIMED_WITH_SC
 # ------------------------------------------------------------------ building results
 
 
-def _real_pipeline() -> Any:
-    try:
-        from analyzer.pipeline import analyze_transcript
-    except ImportError:  # marker modules still being written by others
-        return None
-    return analyze_transcript
-
-
 @pytest.fixture(scope="module")
 def build():
-    """A function Transcript -> SessionResult, through the real pipeline where it imports."""
-    analyze = _real_pipeline()
-    if analyze is not None:
-        from analyzer.nlp import build_nlp
+    """A function Transcript -> SessionResult through the real pipeline."""
+    from analyzer.nlp import build_nlp
+    from analyzer.pipeline import analyze_transcript
 
-        nlp = build_nlp()
-        return lambda tr: analyze(tr, nlp)
-    return _stand_in_result
+    nlp = build_nlp()
+    return lambda tr: analyze_transcript(tr, nlp)
 
 
 @pytest.fixture(scope="module")
@@ -124,159 +112,6 @@ def timed(build):
 @pytest.fixture(scope="module")
 def untimed(build):
     return build(_untimed_transcript())
-
-
-# The stand-in coder: crude on purpose, only the shapes matter for the report.
-
-
-@dataclass(frozen=True)
-class _Hit:
-    code: str
-    value: str
-    rule_id: str
-    start_char: int
-    end_char: int
-    text: str
-
-
-@dataclass(eq=False)
-class _TurnCodes:
-    turn: Any
-    n_words: int
-    backchannel: bool = False
-    question: str | None = None
-    reflection: str | None = None
-    flags: dict[str, bool] = field(default_factory=dict)
-    interruption: bool = False
-    pause_before_response_s: float | None = None
-    sentiment: float | None = None
-    hits: list[_Hit] = field(default_factory=list)
-
-    def has(self, code: str) -> bool:
-        if code == "question":
-            return self.question is not None
-        if code == "reflection":
-            return self.reflection is not None
-        return self.flags.get(code, False)
-
-
-@dataclass
-class _Markers:
-    transcript: Transcript
-    turns: list[_TurnCodes]
-    figures: dict[str, Any]
-
-
-@dataclass
-class _Result:
-    transcript: Transcript
-    markers: _Markers
-    session: dict[str, Any]
-    skills: Any = None
-
-    @property
-    def session_id(self) -> str:
-        return self.transcript.session_id
-
-
-_FLAGS = ("affirmation", "validation", "emotion_label", "advice", "advice_with_permission", "premature_advice",
-          "dismissive", "summary", "check_understanding")
-_RULES = [
-    ("reflection", "complex", "r.stem.sounds_like", r"[Ii]t sounds like|part of you"),
-    ("reflection", "simple", "r.stem.you_feel", r"^(You feel|So you feel)"),
-    ("question", "open", "q.open.what", r"[Ww]hat[^?]*\?|How[^?]*\?"),
-    ("question", "closed", "q.closed.aux", r"(Do|Does|Have) you[^?]*\?|Does that make sense\?"),
-    ("validation", "1", "val.makes_sense", r"(understandable|makes sense that)"),
-    ("emotion_label", "1", "emo.label", r"frightened|scared|hurt|jealous"),
-    ("advice", "1", "adv.should", r"You should[^.]*"),
-    ("dismissive", "1", "dis.calm_down", r"[Cc]alm down|not that bad"),
-    ("check_understanding", "1", "check.make_sense", r"Does that make sense\?"),
-]
-_NEG = {"awful", "terrible", "angry", "hate", "furious", "guilty", "miserable", "sad", "criticised", "frightened"}
-_POS = {"thank", "helps", "hopeful", "good", "alright", "love"}
-
-
-def _stand_in_result(tr: Transcript) -> _Result:
-    from analyzer.skills import apply_skills
-
-    codes: list[_TurnCodes] = []
-    prev: _TurnCodes | None = None
-    for t in tr.turns:
-        words = re.findall(r"[\w']+", t.text)
-        tc = _TurnCodes(t, len(words), flags={f: False for f in _FLAGS})
-        low = [w.lower() for w in words]
-        score = sum(w in _POS for w in low) - sum(w.rstrip("ly") in _NEG or w in _NEG for w in low)
-        tc.sentiment = max(-1.0, min(1.0, score / 3))
-        if len(words) <= 2 and t.text.lower().startswith(("mm", "uh", "yeah")):
-            tc.backchannel = True
-            tc.hits.append(_Hit("backchannel", "1", "bc.lexicon", 0, len(t.text), t.text))
-        if t.role == "clinician" and not tc.backchannel:
-            for code, value, rid, pattern in _RULES:
-                m = re.search(pattern, t.text)
-                if not m:
-                    continue
-                tc.hits.append(_Hit(code, value, rid, m.start(), m.end(), m.group(0)))
-                if code == "question":
-                    tc.question = value
-                elif code == "reflection":
-                    tc.reflection = tc.reflection or value
-                else:
-                    tc.flags[code] = True
-            if prev is not None and prev.turn.role == "client":
-                if t.start_s is not None and prev.turn.end_s is not None:
-                    tc.pause_before_response_s = round(t.start_s - prev.turn.end_s, 3)
-                if prev.turn.text.rstrip().endswith("--"):
-                    tc.interruption = True
-                    tc.hits.append(_Hit("interruption", "cut_off", "text.cut_off(--)", 0, 0, prev.turn.text[-60:]))
-        codes.append(tc)
-        if not tc.backchannel:
-            prev = tc
-    timed = all(t.start_s is not None and t.end_s is not None for t in tr.turns)
-    clin = [c for c in codes if c.turn.role == "clinician" and not c.backchannel]
-    client = [c for c in codes if c.turn.role == "client" and not c.backchannel]
-    wc, wk = sum(c.n_words for c in clin), sum(c.n_words for c in client)
-    nq = sum(c.question is not None for c in clin)
-    nr = sum(c.reflection is not None for c in clin)
-    ncr = sum(c.reflection == "complex" for c in clin)
-    nopen = sum(c.question == "open" for c in clin)
-    pauses = [c.pause_before_response_s for c in clin if c.pause_before_response_s is not None]
-    scores = [c.sentiment for c in client]
-    k = max(1, round(len(scores) / 3))
-    row: dict[str, Any] = {
-        "session_id": tr.session_id, "source": tr.source, "format": tr.format, "encoding": tr.encoding,
-        "pipeline": "stand-in (pipeline not importable yet)", "role_inferred": tr.role_inferred,
-        "clinician_speaker": "; ".join(sorted({c.turn.speaker for c in clin})),
-        "client_speaker": "; ".join(sorted({c.turn.speaker for c in client})),
-        "n_turns": len(codes), "n_words_clinician": wc, "n_words_client": wk,
-        "duration_s": (tr.turns[-1].end_s - tr.turns[0].start_s) if timed else None,
-        "clinician_talk_share_words": round(wc / (wc + wk), 3), "client_talk_share_words": round(wk / (wc + wk), 3),
-        "clinician_talk_share_time": 0.3 if timed else None, "talk_time_basis": "timestamps" if timed else "none",
-        "longest_clinician_monologue_words": max(c.n_words for c in clin), "longest_clinician_monologue_s": 10.0 if timed else None,
-        "longest_client_story_words": max(c.n_words for c in client), "longest_client_story_s": 45.0 if timed else None,
-        "median_pause_before_response_s": statistics.median(pauses) if pauses else None,
-        "share_fast_responses": (sum(p < 0.5 for p in pauses) / len(pauses)) if pauses else None,
-        "pause_basis": "timestamps" if pauses else "none",
-        "n_interruptions": sum(c.interruption for c in clin), "interruptions_per_10_min": 3.4 if timed else None,
-        "interruption_basis": "timestamps" if timed else "text markers",
-        "n_clinician_turns": len(clin), "n_client_turns": len(client), "n_questions": nq, "n_open_questions": nopen,
-        "n_reflections": nr, "n_complex_reflections": ncr,
-        "percent_open_questions": round(100 * nopen / nq, 1) if nq else None,
-        "reflection_to_question_ratio": round(nr / nq, 2) if nq else None,
-        "percent_complex_reflections": round(100 * ncr / nr, 1) if nr else None,
-        "client_sentiment_mean": round(statistics.fmean(scores), 3),
-        "client_sentiment_start": round(statistics.fmean(scores[:k]), 3),
-        "client_sentiment_end": round(statistics.fmean(scores[-k:]), 3),
-        "n_client_negative_turns": sum(s <= -0.3 for s in scores),
-        "n_responses_to_negative": 2, "empathic_response_to_negative_share": 0.5,
-        "directive_response_to_negative_share": 0.5, "client_recovery_rate": 0.5,
-        "warnings": " | ".join(tr.warnings),
-    }
-    row["client_sentiment_change"] = round(row["client_sentiment_end"] - row["client_sentiment_start"], 3)
-    for f in _FLAGS:
-        row[f"n_{f}"] = sum(c.flags[f] for c in clin)
-    result = _Result(tr, _Markers(tr, codes, {}), row)
-    apply_skills(result)  # the real scoring, over the stand-in figures
-    return result
 
 
 # ------------------------------------------------------------------ HTML inspection
@@ -492,12 +327,12 @@ def test_overlapping_and_bad_spans_do_not_break_markup():
 
     text = "You feel <b>hurt</b> & scared."
     hits = [
-        _Hit("reflection", "simple", "r1", 0, 8, "You feel"),
-        _Hit("emotion_label", "1", "e1", 4, 20, text[4:20]),  # overlaps the first
-        _Hit("emotion_label", "1", "e2", 23, 29, "scared"),
-        _Hit("advice", "1", "bad", 100, 120, "nowhere"),  # out of range: skipped
-        _Hit("question", "open", "moved", 0, 3, "scared"),  # wrong offsets: relocated by text
-        _Hit("interruption", "overlap", "t", 0, len(text), text),  # whole-turn codes are not highlighted
+        Hit("reflection", "simple", "r1", 0, 8, "You feel"),
+        Hit("emotion_label", "1", "e1", 4, 20, text[4:20]),  # overlaps the first
+        Hit("emotion_label", "1", "e2", 23, 29, "scared"),
+        Hit("advice", "1", "bad", 100, 120, "nowhere"),  # out of range: skipped
+        Hit("question", "open", "moved", 0, 3, "scared"),  # wrong offsets: relocated by text
+        Hit("interruption", "overlap", "t", 0, len(text), text),  # whole-turn codes are not highlighted
     ]
     out = _highlight(text, hits)
     assert "<b>" not in out and "&lt;b&gt;hurt&lt;/b&gt;" in out

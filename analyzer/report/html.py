@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote as url_quote
 
 from ..tables import SESSION_COLUMNS, write_text_atomic
+from ..tables import cell_number as _number
 from . import plots
 
 __all__ = [
@@ -173,17 +174,6 @@ def _code_name(code: str) -> str:
 def _e(value: Any) -> str:
     """Escape any value for HTML text or a quoted attribute."""
     return escape("" if value is None else str(value), quote=True)
-
-
-def _number(value: Any) -> float | None:
-    """A finite number from a row cell (which may be "", None, NaN or a CSV string), else None."""
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) or math.isinf(f) else f
 
 
 def _truthy(value: Any) -> bool:
