@@ -11,13 +11,16 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
+import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from analyzer.evaluate import strip_punctuation  # noqa: E402  (the same transformation `evaluate --unpunctuated` applies)
 
 
 def data_dir() -> Path | None:
@@ -26,12 +29,6 @@ def data_dir() -> Path | None:
     return p if p.is_dir() else None
 
 
-_PUNCT = re.compile(r"[^\w\s']|(?<!\w)'|'(?!\w)")
-
-
-def strip_punctuation(text: str) -> str:
-    """Lower-case and drop punctuation (keeping in-word apostrophes), as speech-to-text often gives."""
-    return re.sub(r"\s+", " ", _PUNCT.sub(" ", text.lower())).strip()
 
 
 @dataclass

@@ -71,16 +71,15 @@ def test_agreement_notebook_without_data_ends_normally(kernel_env, monkeypatch, 
     monkeypatch.setenv("SESSION_ANALYZER_SHARED_DATA", str(tmp_path / "absent"))
     nb = execute("agreement_annomi.ipynb", kernel_env)
     out = stdout_of(nb)
-    assert "AnnoMI expert-coded data not found" in out and out.rstrip().endswith("done")
+    assert "expert-coded data: not found" in out and out.rstrip().endswith("done")
 
 
 @pytest.mark.shared
 def test_agreement_notebook_with_data(kernel_env, monkeypatch, shared_data):
     monkeypatch.setenv("SESSION_ANALYZER_SHARED_DATA", str(shared_data))
-    monkeypatch.setenv("AGREEMENT_MAX_SESSIONS", "6")
     nb = execute("agreement_annomi.ipynb", kernel_env)
     out = stdout_of(nb)
-    assert "6 sessions" in out and out.rstrip().endswith("done")
+    assert "133 sessions" in out and out.rstrip().endswith("done")
     html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    for word in ("precision", "recall", "kappa", "question", "reflection"):
+    for word in ("precision", "recall", "kappa", "question", "reflection", "auc", "empathy_score", "rho"):
         assert word in html
