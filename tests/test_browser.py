@@ -88,18 +88,17 @@ def _probe(page: Path, tmp_path: Path, width: int = 1280) -> dict:
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     """A timed and an untimed report and the index, written to a temp output folder."""
-    from test_report import (
-        UNTIMED_WITH_SCRIPT,
-        _real_pipeline,
-        _stand_in_result,
-        _timed_transcript,
-        _untimed_transcript,
-    )
+    from test_report import UNTIMED_WITH_SCRIPT, _timed_transcript, _untimed_transcript
 
+    from analyzer.nlp import build_nlp
+    from analyzer.pipeline import analyze_transcript
     from analyzer.report import report_filename, write_index, write_session_report
 
-    analyze = _real_pipeline()
-    build = analyze if analyze is not None else _stand_in_result
+    nlp = build_nlp()
+
+    def build(tr):
+        return analyze_transcript(tr, nlp)
+
     out = tmp_path_factory.mktemp("run")
     # The third session stresses layout: a very long id and an unbroken 400-character "word".
     long = _untimed_transcript("clinic/" + "long_session_id_" * 10, UNTIMED_WITH_SCRIPT + ["Client: " + "z" * 400])

@@ -23,6 +23,7 @@ sentence and are scored.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -100,10 +101,18 @@ def count_words(doc: Doc | Span) -> int:
 
     Word boundaries are computed once per Doc (several markers need them).
     """
-    base = doc.doc if isinstance(doc, Span) else doc
     if not isinstance(doc, Span):
-        return len(_word_bounds(base))
-    return sum(1 for s, e in _word_bounds(base) if doc.start <= s and e <= doc.end)
+        return len(_word_bounds(doc))
+    return words_between(doc.doc, doc.start, doc.end)
+
+
+def words_between(doc: Doc, start: int, end: int) -> int:
+    """Number of words lying wholly within tokens ``start:end`` of ``doc`` (``count_words(doc[start:end])``)."""
+    bounds = _word_bounds(doc)
+    # word starts and ends both increase, so the words with start >= ``start`` and end <= ``end`` are a run
+    first = bisect_left(bounds, start, key=lambda b: b[0])
+    stop = bisect_right(bounds, end, key=lambda b: b[1])
+    return max(0, stop - first)
 
 
 _VOWELS = re.compile(r"[aeiouy]+")
@@ -170,11 +179,12 @@ def jargon_hits(doc: Doc) -> list[Hit]:
 
 def clarity(doc: Doc) -> dict:
     """Words, sentences, words per sentence, syllables per word, Flesch-Kincaid grade, jargon and fillers."""
-    words = list(iter_words(doc))
+    view = token_view(doc)
+    words = _word_bounds(doc)
     n_words = len(words)
-    n_sents = sum(1 for s in doc.sents if count_words(s)) if n_words else 0
-    n_syll = sum(syllables(w.text) for w in words)
-    punctuated = any(t.is_punct and _FINAL.search(t.text) for t in doc)
+    n_sents = sum(1 for s, e in view.sents() if words_between(doc, s, e)) if n_words else 0
+    n_syll = sum(syllables(view.span_text(s, e)) for s, e in words)
+    punctuated = any(p and _FINAL.search(t) for p, t in zip(view.puncts, view.orths))
     wps: float | None = None
     grade: float | None = None
     if n_words and n_sents and (punctuated or n_words < UNPUNCTUATED_MIN_WORDS):

@@ -24,7 +24,7 @@ from spacy.vocab import Vocab
 
 from ..resources import load_jsonl, word_list
 from .base import Hit
-from .patterns import PatternSet
+from .patterns import PatternSet, TokenView, register_view_getter, token_view
 
 LEXICAL_CODES = (
     "affirmation",
@@ -91,8 +91,25 @@ def _is_emotion_word(token: Token) -> bool:
     return False
 
 
+def _emotion_flags(view: TokenView) -> list[bool]:
+    """``_is_emotion_word`` for every token of a Doc at once, from its lower-case forms."""
+    single, multi = _emotion_words()
+    lowers = view.lowers
+    out = []
+    for i, low in enumerate(lowers):
+        hit = low in single
+        if not hit:
+            for rest in multi.get(low, ()):
+                if tuple(lowers[i + 1 : i + 1 + len(rest)]) == rest:
+                    hit = True
+                    break
+        out.append(hit)
+    return out
+
+
 if not Token.has_extension(EMOTION_ATTR):
     Token.set_extension(EMOTION_ATTR, getter=_is_emotion_word)
+register_view_getter(EMOTION_ATTR, _emotion_flags)  # pattern matching reads the whole Doc's values at once
 
 
 # --------------------------------------------------------------------------- compiled pattern sets
@@ -234,9 +251,11 @@ def _backchannel_entries() -> tuple[frozenset[tuple[str, ...]], int]:
 
 
 def _word_texts(doc: Doc) -> list[str]:
-    from .clarity import iter_words
+    from .clarity import _word_bounds
 
-    return ["".join(t.lower_ for t in w if not t.is_punct) for w in iter_words(doc)]
+    v = token_view(doc)
+    lowers, puncts = v.lowers, v.puncts
+    return ["".join(lowers[i] for i in range(s, e) if not puncts[i]) for s, e in _word_bounds(doc)]
 
 
 def is_backchannel(doc: Doc) -> tuple[bool, Hit | None]:
@@ -273,34 +292,33 @@ def filler_hits(doc: Doc) -> list[Hit]:
     ps = _filler_patterns(doc.vocab)
     # raw matches, not PatternSet.spans(): context rules include neighbouring words ("and like I"), which
     # must not swallow an adjacent filler ("um, like, you know") when overlaps are resolved
-    fillers: dict[tuple[int, int], tuple[str, Span]] = {}
-    blockers: list[Span] = []
+    lowers = token_view(doc).lowers
+    fillers: dict[tuple[int, int], str] = {}  # (start, end) of the filler -> rule id
+    blockers: list[tuple[int, int]] = []
     for rule_id, start, end in ps.matches(doc):
         label, value = ps.meta[rule_id]
-        span = doc[start:end]
         if label == "filler_not":
-            blockers.append(span)
+            blockers.append((start, end))
         elif label == "filler":
-            span = _narrow(span, value)
-            fillers.setdefault((span.start, span.end), (rule_id, span))
+            fillers.setdefault(_narrow(lowers, start, end, value), rule_id)
     out = []
-    for (start, end), (rule_id, span) in sorted(fillers.items()):
-        if any(start < b.end and b.start < end for b in blockers):
+    for (start, end), rule_id in sorted(fillers.items()):
+        if any(start < b_end and b_start < end for b_start, b_end in blockers):
             continue
         if any(s <= start and end <= e and (s, e) != (start, end) for s, e in fillers):
             continue  # inside a longer filler
-        out.append(Hit.from_span("filler", ps.meta[rule_id][1], rule_id, span))
+        out.append(Hit.from_span("filler", ps.meta[rule_id][1], rule_id, doc[start:end]))
     return out
 
 
-def _narrow(span: Span, value: str) -> Span:
-    """The part of a context match that is the filler itself ("and like I" -> "like")."""
+def _narrow(lowers: list[str], start: int, end: int, value: str) -> tuple[int, int]:
+    """The part of a context match ``start:end`` that is the filler itself ("and like I" -> "like")."""
     parts = value.split()
     n = len(parts)
-    for i in range(len(span) - n + 1):
-        if [t.lower_ for t in span[i : i + n]] == parts:
-            return span[i : i + n]
-    return span
+    for i in range(start, end - n + 1):
+        if lowers[i : i + n] == parts:
+            return i, i + n
+    return start, end
 
 
 def pattern_files() -> tuple[str, ...]:

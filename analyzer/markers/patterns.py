@@ -30,7 +30,6 @@ from typing import Any
 
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
 from ..errors import ConfigError
@@ -45,26 +44,67 @@ class TokenView:
     """Per-token attributes of one Doc as plain lists, read once per Doc and shared by every marker
     (spaCy Token objects are costly to create; predicates index these lists)."""
 
-    __slots__ = ("doc", "lowers", "orths", "puncts", "spaces", "alphas", "sent_starts", "idxs", "glued", "_ext")
+    __slots__ = ("doc", "text", "lowers", "orths", "puncts", "spaces", "alphas", "sent_starts", "idxs", "glued", "_ext", "_sents")
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
         toks = list(doc)
         self.lowers: list[str] = [t.lower_ for t in toks]
         self.orths: list[str] = [t.text for t in toks]
+        trailing = [t.whitespace_ for t in toks]
+        # Doc.text, which spaCy rebuilds from new Token objects on every read: each token's text_with_ws
+        self.text: str = "".join(map(str.__add__, self.orths, trailing))
         self.puncts: list[bool] = [t.is_punct for t in toks]
         self.spaces: list[bool] = [t.is_space for t in toks]
         self.alphas: list[bool] = [t.is_alpha for t in toks]
         self.sent_starts: list[bool] = [bool(t.is_sent_start) for t in toks]
         self.idxs: list[int] = [t.idx for t in toks]
-        self.glued: list[bool] = [t.whitespace_ == "" for t in toks]  # no whitespace after the token
+        self.glued: list[bool] = [w == "" for w in trailing]  # no whitespace after the token
         self._ext: dict[str, list[Any]] = {}
+        self._sents: list[tuple[int, int]] | None = None
+
+    def sents(self) -> list[tuple[int, int]]:
+        """Token ranges ``(start, end)`` of the sentences, as ``doc.sents`` yields them (without Spans)."""
+        if self._sents is None:
+            if "sents" in self.doc.user_hooks or not len(self.lowers):
+                self._sents = [(s.start, s.end) for s in self.doc.sents]
+            else:
+                # as Doc.sents: a sentence starts at token 0 and at every later token whose is_sent_start is True
+                starts = [0] + [i for i in range(1, len(self.sent_starts)) if self.sent_starts[i]]
+                self._sents = list(zip(starts, starts[1:] + [len(self.lowers)]))
+        return self._sents
+
+    def span_text(self, start: int, end: int) -> str:
+        """``doc[start:end].text`` without making the Span (``end > start``)."""
+        return self.text[self.idxs[start] : self.idxs[end - 1] + len(self.orths[end - 1])]
 
     def ext(self, name: str) -> list[Any]:
-        """Values of a custom token extension, computed once per doc."""
-        if name not in self._ext:
-            self._ext[name] = [getattr(t._, name) for t in self.doc]
-        return self._ext[name]
+        """Values of a custom token extension, computed once per doc.
+
+        An extension registered with :func:`register_view_getter` is computed from the view's lists
+        (same values as its Token getter, without creating a Token per token).
+        """
+        values = self._ext.get(name)
+        if values is None:
+            fast = _VIEW_GETTERS.get(name)
+            if fast is not None:
+                values = fast(self)
+            else:
+                values = [getattr(t._, name) for t in self.doc]
+            self._ext[name] = values
+        return values
+
+
+# extension name -> function computing every token's value from a TokenView (see TokenView.ext)
+_VIEW_GETTERS: dict[str, Callable[[TokenView], list[Any]]] = {}
+
+
+def register_view_getter(name: str, getter: Callable[[TokenView], list[Any]]) -> None:
+    """Compute the token extension ``name`` for a whole Doc at once from its TokenView.
+
+    ``getter(view)`` must return, for every token, exactly what the extension's Token getter returns.
+    """
+    _VIEW_GETTERS[name] = getter
 
 
 def token_view(doc: Doc) -> TokenView:
@@ -111,29 +151,49 @@ def _attr_pred(attr: str, spec: Any) -> Predicate | None:
     return None
 
 
-def _compile_row(pattern: list[dict[str, Any]]) -> tuple[list[Predicate | None], list[str | None]] | None:
-    """Steps (predicate, operator) for a token pattern, or None when it needs spaCy's Matcher."""
-    preds: list[Predicate | None] = []
+# A compiled token spec: ``(words, pred)``.  ``words`` is the set of lower-case forms the token must have
+# (from ``LOWER`` as a string or ``{"IN": [...]}``, checked inline as a set lookup) or None; ``pred`` is a
+# predicate for the token's other attributes or None.  Both None: a wildcard.
+Step = tuple[frozenset[str] | None, Predicate | None]
+
+
+def _compile_step(tok: dict[str, Any]) -> Step | None:
+    """One token spec as a Step, or None when this matcher cannot do it."""
+    words: frozenset[str] | None = None
+    parts = []
+    for attr, spec in tok.items():
+        if attr == "OP":
+            continue
+        if attr == "LOWER" and isinstance(spec, str):
+            words = frozenset((spec,))
+            continue
+        if attr == "LOWER" and isinstance(spec, dict) and list(spec) == ["IN"] and isinstance(spec["IN"], list):
+            words = frozenset(spec["IN"])
+            continue
+        p = _attr_pred(attr, spec)
+        if p is None:
+            return None
+        parts.append(p)
+    if not parts:
+        return words, None
+    if len(parts) == 1:
+        return words, parts[0]
+    return words, lambda v, i, ps=tuple(parts): all(p(v, i) for p in ps)
+
+
+def _compile_row(pattern: list[dict[str, Any]]) -> tuple[list[Step], list[str | None]] | None:
+    """Steps and their operators for a token pattern, or None when it needs spaCy's Matcher."""
+    steps: list[Step] = []
     ops: list[str | None] = []
     for tok in pattern:
         if set(tok) - _FAST_ATTRS or tok.get("OP") not in _OPS:
             return None
-        parts = []
-        for attr, spec in tok.items():
-            if attr == "OP":
-                continue
-            p = _attr_pred(attr, spec)
-            if p is None:
-                return None
-            parts.append(p)
-        if not parts:
-            preds.append(None)  # wildcard: any token
-        elif len(parts) == 1:
-            preds.append(parts[0])
-        else:
-            preds.append(lambda v, i, ps=tuple(parts): all(p(v, i) for p in ps))
+        step = _compile_step(tok)
+        if step is None:
+            return None
+        steps.append(step)
         ops.append(tok.get("OP"))
-    return preds, ops
+    return steps, ops
 
 
 def _first_words(pattern: list[dict[str, Any]], k: int = 0) -> frozenset[str] | None:
@@ -160,16 +220,23 @@ def _first_words(pattern: list[dict[str, Any]], k: int = 0) -> frozenset[str] | 
     return words
 
 
-def _go(preds: list[Predicate | None], ops: list[str | None], v: TokenView, end: int, k: int, i: int,
+def _ok(step: Step, v: TokenView, i: int) -> bool:
+    """Whether token ``i`` satisfies ``step``."""
+    words, pred = step
+    return (words is None or v.lowers[i] in words) and (pred is None or pred(v, i))
+
+
+def _go(steps: list[Step], ops: list[str | None], v: TokenView, end: int, k: int, i: int,
         memo: dict[tuple[int, int], frozenset[int]] | None) -> frozenset[int]:
     """Ends of the matches of steps ``k:`` from token ``i``."""
-    n = len(preds)
+    n = len(steps)
+    lowers = v.lowers
     # required steps first, without recursion: most candidate rules fail here
     while k < n and ops[k] is None:
         if i >= end:
             return _NONE
-        p = preds[k]
-        if p is not None and not p(v, i):
+        words, pred = steps[k]
+        if (words is not None and lowers[i] not in words) or (pred is not None and not pred(v, i)):
             return _NONE
         k += 1
         i += 1
@@ -179,22 +246,22 @@ def _go(preds: list[Predicate | None], ops: list[str | None], v: TokenView, end:
         key = (k, i)
         if key in memo:
             return memo[key]
-    op, p = ops[k], preds[k]
+    op, step = ops[k], steps[k]
     out: frozenset[int] = _NONE
     if op == "!":
-        if i < end and not (p is None or p(v, i)):
-            out = _go(preds, ops, v, end, k + 1, i + 1, memo)
+        if i < end and not _ok(step, v, i):
+            out = _go(steps, ops, v, end, k + 1, i + 1, memo)
     elif op == "?":
-        out = _go(preds, ops, v, end, k + 1, i, memo)
-        if i < end and (p is None or p(v, i)):
-            out = out | _go(preds, ops, v, end, k + 1, i + 1, memo)
+        out = _go(steps, ops, v, end, k + 1, i, memo)
+        if i < end and _ok(step, v, i):
+            out = out | _go(steps, ops, v, end, k + 1, i + 1, memo)
     else:  # "*" or "+": any number that match
         if op == "*":
-            out = _go(preds, ops, v, end, k + 1, i, memo)
+            out = _go(steps, ops, v, end, k + 1, i, memo)
         j = i
-        while j < end and (p is None or p(v, j)):
+        while j < end and _ok(step, v, j):
             j += 1
-            out = out | _go(preds, ops, v, end, k + 1, j, memo)
+            out = out | _go(steps, ops, v, end, k + 1, j, memo)
     if memo is not None:
         memo[(k, i)] = out
     return out
@@ -203,15 +270,60 @@ def _go(preds: list[Predicate | None], ops: list[str | None], v: TokenView, end:
 _NONE: frozenset[int] = frozenset()
 
 
-def _ends(preds: list[Predicate | None], ops: list[str | None], v: TokenView, start: int, end: int) -> frozenset[int]:
+def _ends(steps: list[Step], ops: list[str | None], v: TokenView, start: int, end: int) -> frozenset[int]:
     """Every end of a match of the steps from token ``start`` (not past ``end``).
 
     Like spaCy's Matcher, optional and repeated steps give one match per possible length; overlaps
     are resolved later (longest first), exactly as for the Matcher's output.  Only patterns with
     repeated steps need the memo that keeps nested repeats linear.
     """
+    # the leading required steps, inline: most candidate rules fail here, before any memo is made
+    n, k, i = len(steps), 0, start
+    lowers = v.lowers
+    while k < n and ops[k] is None:
+        if i >= end:
+            return _NONE
+        words, pred = steps[k]
+        if (words is not None and lowers[i] not in words) or (pred is not None and not pred(v, i)):
+            return _NONE
+        k += 1
+        i += 1
+    if k == n:
+        return frozenset((i,))
     memo = {} if ("*" in ops or "+" in ops) else None
-    return _go(preds, ops, v, end, 0, start, memo)
+    return _go(steps, ops, v, end, k, i, memo)
+
+
+def _fixed_end(steps: list[Step], v: TokenView, start: int, end: int) -> int:
+    """End of the match of a pattern of required steps only from token ``start``, or -1."""
+    stop = start + len(steps)
+    if stop > end:
+        return -1
+    lowers = v.lowers
+    i = start
+    for words, pred in steps:
+        if (words is not None and lowers[i] not in words) or (pred is not None and not pred(v, i)):
+            return -1
+        i += 1
+    return stop
+
+
+def _filter_longest(matches: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """spaCy's ``filter_spans`` on (rule id, start, end) triples: the (first) longest of overlapping
+    matches wins; the result is in start order.  Works on tuples so no Span is made for a dropped match."""
+    ordered = sorted(matches, key=lambda m: (m[2] - m[1], -m[1]), reverse=True)
+    kept = []
+    seen: set[int] = set()
+    for m in ordered:
+        if m[1] not in seen and m[2] - 1 not in seen:
+            kept.append(m)
+            seen.update(range(m[1], m[2]))
+    kept.sort(key=lambda m: m[1])
+    return kept
+
+
+
+_PAIR_CACHE_SIZE = 100_000  # word pairs whose candidate rules a PatternSet remembers
 
 
 class PatternSet:
@@ -222,9 +334,13 @@ class PatternSet:
         self.matcher = Matcher(vocab, validate=True)  # validates every row; matches the rows we cannot
         self.meta: dict[str, tuple[str, str]] = {}  # rule id -> (label, value)
         self.labels: set[str] = set()
-        self._rules: list[tuple[str, list[Predicate | None], list[str | None], frozenset[str] | None]] = []
+        # (rule id, steps, operators or None when every step is required, words allowed second or None)
+        self._rules: list[tuple[str, list[Step], list[str | None] | None, frozenset[str] | None]] = []
         self._by_word: dict[str, list[int]] = {}
         self._any_start: list[int] = []
+        self._by_anchor: dict[str, list[int]] = {}
+        self._pair_candidates: dict[tuple[str, str | None], tuple[int, ...]] = {}  # see _candidates_at
+        self._unanchored: set[int] = set()
         self._slow = Matcher(vocab)
         tokenizer = _tokenizer_for(vocab)
         for row in rows:
@@ -259,13 +375,46 @@ class PatternSet:
             # The words that may follow a single required first token: a cheap pre-check before matching
             # ("you" starts dozens of patterns, few of which can continue with the next word).
             second = _first_words(pattern, 1) if len(pattern) > 1 and pattern[0].get("OP") is None else None
-            self._rules.append((rule_id, *compiled, second))
+            steps, ops = compiled
+            self._rules.append((rule_id, steps, ops if any(ops) else None, second))
+            # A word set one of which must occur in any text the rule matches: the smallest of its steps that
+            # must match a token.  A text with none of those words cannot match, wherever the rule starts.
+            must = [words for (words, _), op in zip(steps, ops) if words is not None and op in (None, "+")]
+            if must:
+                for w in min(must, key=len):
+                    self._by_anchor.setdefault(w, []).append(n)
+            else:
+                self._unanchored.add(n)
             first = _first_words(pattern)
             if first is None:
                 self._any_start.append(n)
             else:
                 for w in first:
                     self._by_word.setdefault(w, []).append(n)
+        # Candidate rules at a token: those indexed by its word, then (in file order) the rules any token may
+        # start whose second word, if known, is the next word.
+        self._candidates: dict[str, tuple[int, ...]] = {w: tuple(ns) for w, ns in self._by_word.items()}
+        self._anywhere = tuple(n for n in self._any_start if self._rules[n][3] is None)
+        next_words = {w for n in self._any_start if self._rules[n][3] is not None for w in self._rules[n][3]}
+        self._by_next_word: dict[str, tuple[int, ...]] = {
+            w: tuple(n for n in self._any_start if self._rules[n][3] is None or w in self._rules[n][3]) for w in next_words
+        }
+
+    def _candidates_at(self, word: str, nxt: str | None) -> tuple[int, ...]:
+        """The rules that may match at a token ``word`` followed by ``nxt`` (None at the end), in file order:
+        those indexed by ``word``, then those any token may start, less those whose known second word is not
+        ``nxt``.  Remembered per word pair (a bounded cache)."""
+        rules = self._rules
+        found = tuple(
+            n
+            for group in (self._candidates.get(word, ()), self._by_next_word.get(nxt, self._anywhere))
+            for n in group
+            if rules[n][3] is None or nxt in rules[n][3]
+        )
+        if len(self._pair_candidates) >= _PAIR_CACHE_SIZE:
+            self._pair_candidates.clear()
+        self._pair_candidates[(word, nxt)] = found
+        return found
 
     @property
     def n_fallback_rows(self) -> int:
@@ -293,16 +442,36 @@ class PatternSet:
             return base.user_data[memo_key]
         v = token_view(base)
         out: list[tuple[str, int, int]] = []
-        rules, by_word, any_start = self._rules, self._by_word, self._any_start
+        rules, candidates, by_next_word = self._rules, self._candidates, self._by_next_word
         lowers = v.lowers
-        for i in range(lo, hi):
-            cands = by_word.get(lowers[i])
+        # where a rule may start: any token when some rule may start anywhere, else at an indexed word or before one
+        if self._anywhere:
+            starts: Iterable[int] = range(lo, hi)
+        else:
+            starts = [
+                i for i in range(lo, hi) if lowers[i] in candidates or (i + 1 < hi and lowers[i + 1] in by_next_word)
+            ]
+        # the rules whose required words occur in the text: the others are skipped wherever they could start
+        active = set(self._unanchored)
+        if starts:
+            for w in self._by_anchor.keys() & set(lowers[lo:hi]):
+                active.update(self._by_anchor[w])
+        pair_candidates = self._pair_candidates
+        for i in starts:
             nxt = lowers[i + 1] if i + 1 < hi else None
-            for n in (cands + any_start if cands else any_start):
-                rule_id, preds, ops, second = rules[n]
-                if second is not None and nxt not in second:
+            cands = pair_candidates.get((lowers[i], nxt))
+            if cands is None:
+                cands = self._candidates_at(lowers[i], nxt)
+            for n in cands:
+                if n not in active:
                     continue
-                for end in _ends(preds, ops, v, i, hi):
+                rule_id, steps, ops, _ = rules[n]
+                if ops is None:  # required steps only: at most one match, no search
+                    end = _fixed_end(steps, v, i, hi)
+                    if end > i:
+                        out.append((rule_id, i, end))
+                    continue
+                for end in _ends(steps, ops, v, i, hi):
                     if end > i:
                         out.append((rule_id, i, end))
         if len(self._slow):
@@ -315,15 +484,24 @@ class PatternSet:
     def spans(self, doc: Doc | Span) -> list[tuple[str, str, str, Span]]:
         """All matches as ``(label, value, rule_id, span)``; per label, overlapping matches keep the longest."""
         base = doc.doc if isinstance(doc, Span) else doc
-        found: dict[str, list[Span]] = {}
-        for rule_id, start, end in self.matches(doc):
-            found.setdefault(self.meta[rule_id][0], []).append(Span(base, start, end, label=rule_id))
-        out = []
-        for label, spans in found.items():
-            for span in filter_spans(spans):
-                out.append((label, self.meta[span.label_][1], span.label_, span))
-        out.sort(key=lambda t: t[3].start)
-        return out
+        # a Doc's spans are asked for again (a turn is the context of the next): keep them on the Doc
+        memo_key = ("sa_spans", id(self)) if not isinstance(doc, Span) else None
+        if memo_key is not None and memo_key in base.user_data:
+            return list(base.user_data[memo_key])
+        meta = self.meta
+        found: dict[str, list[tuple[str, int, int]]] = {}
+        for m in self.matches(doc):
+            found.setdefault(meta[m[0]][0], []).append(m)
+        kept = []
+        for label, matches in found.items():
+            for rule_id, start, end in _filter_longest(matches):
+                kept.append((start, label, rule_id, end))
+        kept.sort(key=lambda t: t[0])
+        # Spans only for the matches kept (label = rule id, as spaCy's Matcher spans carry)
+        out = [(label, meta[rule_id][1], rule_id, Span(base, start, end, label=rule_id)) for start, label, rule_id, end in kept]
+        if memo_key is not None:
+            base.user_data[memo_key] = out
+        return list(out)
 
     def hits(self, doc: Doc | Span, labels: Iterable[str] | None = None) -> list[Hit]:
         """Matches as :class:`Hit` evidence, optionally only for some labels."""

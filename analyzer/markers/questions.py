@@ -31,7 +31,7 @@ from spacy.vocab import Vocab
 
 from ..resources import load_jsonl, word_list
 from .base import Hit
-from .patterns import PatternSet, token_view
+from .patterns import PatternSet, TokenView, token_view
 
 PATTERN_FILE = "patterns/questions.jsonl"
 OPENERS_FILE = "lexicons/clause_openers.txt"
@@ -146,6 +146,14 @@ def _last_word(span: Span) -> int:
     return -1
 
 
+def _last_word_between(view: TokenView, start: int, end: int) -> int:
+    """:func:`_last_word` of tokens ``start:end``, from the Doc's token lists."""
+    for i in range(end - 1, start - 1, -1):
+        if not view.puncts[i] and not view.spaces[i]:
+            return i
+    return -1
+
+
 # The last doc analysed and its hits: classify_reflection needs the question
 # clauses of the turn classify_question just analysed, so keep one result
 # instead of matching the same turn twice (identity check, one entry).
@@ -165,7 +173,7 @@ def _question_hits(doc: Doc) -> list[Hit]:
     ps = pattern_set(doc.vocab)
     spans = ps.spans(doc)
     view = token_view(doc)
-    if not spans and "?" not in doc.text:
+    if not spans and "?" not in view.text:
         return []
     starts = clause_starts(doc)
     loose = loose_starts(doc)
@@ -175,10 +183,10 @@ def _question_hits(doc: Doc) -> list[Hit]:
     sent_ends = {}
     # punctuated turns: sentences the transcriber closed with "." or "!" were heard as statements
     stmt_sents: list[tuple[int, int]] = []
-    for sent in doc.sents:
-        sent_ends[sent.start] = _last_word(sent)
-        if loose is None and sent[-1].text in _STATEMENT_END:
-            stmt_sents.append((sent.start, sent.end))
+    for start, end in view.sents():
+        sent_ends[start] = _last_word_between(view, start, end)
+        if loose is None and view.orths[end - 1] in _STATEMENT_END:
+            stmt_sents.append((start, end))
     # a tag closes a sentence (punctuated) or the whole turn (run-on speech)
     tag_ends = {e for e in sent_ends.values() if e >= 0}
     for label, value, rule_id, span in spans:
@@ -202,7 +210,7 @@ def _question_hits(doc: Doc) -> list[Hit]:
                 ok = not (
                     rule_id == "q.closed.be"
                     and (
-                        (span.end < len(doc) and doc[span.end].lower_ in subjects)
+                        (span.end < len(view.lowers) and view.lowers[span.end] in subjects)
                         or (view.lowers[span.start] in _COPULA_SG and view.lowers[span.start + 1] in _PLURAL_SUBJ)
                     )
                 )
@@ -228,16 +236,15 @@ def _question_hits(doc: Doc) -> list[Hit]:
     # it closes the turn: a statement with a rising "?" that the clinician talks on past
     # ("You've been stuck? It happens to a lot of people.") leaves the client nothing to
     # answer, and is coded by what it says (mostly a reflection), not as a question.
-    if "?" in doc.text:
-        last_word = _last_word(doc[:])
-        for sent in doc.sents:
-            last = sent[-1]
+    if "?" in view.text:
+        last_word = _last_word_between(view, 0, len(view.lowers))
+        for start, end in view.sents():
             if (
-                last.text.endswith("?")
-                and last_word < sent.end
-                and not any(sent.start <= i < sent.end for i, _ in found)
+                view.orths[end - 1].endswith("?")
+                and last_word < end
+                and not any(start <= i < end for i, _ in found)
             ):
-                found.append((sent.start, Hit.from_span("question", "closed", "q.mark.declarative", sent)))
+                found.append((start, Hit.from_span("question", "closed", "q.mark.declarative", doc[start:end])))
     # One question clause, one hit: an opener that starts inside (or within
     # MERGE_WINDOW tokens after) the previous one in the same stretch without
     # punctuation is the same question ("what else do you think", "how
@@ -249,7 +256,7 @@ def _question_hits(doc: Doc) -> list[Hit]:
         if kept:
             prev_start, prev = kept[-1]
             same_clause = start - prev_start <= MERGE_WINDOW and not any(
-                doc[k].is_punct for k in range(prev_start, start)
+                view.puncts[k] for k in range(prev_start, start)
             )
             if hit.start_char < prev.end_char or (same_clause and not hit.rule_id.startswith("q.tag.")):
                 continue

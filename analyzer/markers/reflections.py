@@ -42,7 +42,7 @@ from spacy.vocab import Vocab
 
 from ..resources import word_list
 from .base import Hit
-from .patterns import PatternSet
+from .patterns import PatternSet, token_view
 from .questions import load_patterns, question_hits
 
 PATTERN_FILE = "patterns/reflections.jsonl"
@@ -159,8 +159,8 @@ class ReflectionFeatures:
     new_feelings: list[str]
 
 
-def _statement_tokens(doc: Doc, q_hits: list[Hit]) -> list[Token]:
-    """Tokens of the turn outside question clauses.
+def _statement_tokens(doc: Doc, q_hits: list[Hit]) -> list[int]:
+    """Indices of the tokens of the turn outside question clauses.
 
     Per sentence: the part before the first real question opener.  Tags
     ("..., right") and declarative ``?``-sentences stay statements, as MITI
@@ -172,32 +172,48 @@ def _statement_tokens(doc: Doc, q_hits: list[Hit]) -> list[Token]:
             continue
         cut_at.setdefault(h.start_char, h.start_char)
     q_starts = sorted(cut_at)
-    out: list[Token] = []
-    for sent in doc.sents:
-        first_q = next((c for c in q_starts if sent.start_char <= c < sent.end_char), None)
-        for tok in sent:
-            if first_q is not None and tok.idx >= first_q:
+    view = token_view(doc)
+    idxs, orths = view.idxs, view.orths
+    out: list[int] = []
+    for start, end in view.sents():
+        start_char, end_char = idxs[start], idxs[end - 1] + len(orths[end - 1])
+        first_q = next((c for c in q_starts if start_char <= c < end_char), None)
+        for i in range(start, end):
+            if first_q is not None and idxs[i] >= first_q:
                 break
-            out.append(tok)
+            out.append(i)
     return out
 
 
-def _segments(doc: Doc, stmt: list[Token]) -> list[list[Token]]:
-    """The statement tokens cut into sentences, and sentences into clauses at marker + subject."""
-    segs: list[list[Token]] = []
+def _segments(doc: Doc, stmt: list[int]) -> list[list[int]]:
+    """The statement tokens (indices) cut into sentences, and sentences into clauses at marker + subject."""
+    view = token_view(doc)
+    lowers, sent_starts = view.lowers, view.sent_starts
+    segs: list[list[int]] = []
     prev_i = -2
-    n = len(doc)
-    for tok in stmt:
-        low = tok.lower_
-        new = tok.i != prev_i + 1 or tok.is_sent_start
-        if not new and low in SPLIT_MARKERS and tok.i + 1 < n and doc[tok.i + 1].lower_ in SPLIT_SUBJECTS:
+    n = len(lowers)
+    for i in stmt:
+        new = i != prev_i + 1 or sent_starts[i]
+        if not new and lowers[i] in SPLIT_MARKERS and i + 1 < n and lowers[i + 1] in SPLIT_SUBJECTS:
             new = True
         if new or not segs:
-            segs.append([tok])
+            segs.append([i])
         else:
-            segs[-1].append(tok)
-        prev_i = tok.i
+            segs[-1].append(i)
+        prev_i = i
     return segs
+
+
+def _content_mask(doc: Doc) -> list[bool]:
+    """``_is_content`` of every token of ``doc`` (with the shipped fillers), computed once per Doc."""
+    mask = doc.user_data.get("sa_content")
+    if mask is None:
+        fillers = word_list(FILLERS_FILE)
+        view = token_view(doc)
+        mask = doc.user_data["sa_content"] = [
+            alpha and len(t) > 2 and t not in STOP_WORDS and t not in fillers for t, alpha in zip(view.lowers, view.alphas)
+        ]
+    return mask
 
 
 @dataclass
@@ -216,19 +232,21 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
     directive sentence stays a directive whatever another sentence holds.
     """
     ps = pattern_set(doc.vocab)
-    fillers = word_list(FILLERS_FILE)
     feelings = word_list(FEELINGS_FILE)
-    n_words = sum(1 for t in doc if not t.is_punct and not t.is_space)
+    # token attributes as lists (see patterns.TokenView): tokens are referred to by index below
+    view = token_view(doc)
+    lowers, puncts, spaces, idxs, orths = view.lowers, view.puncts, view.spaces, view.idxs, view.orths
+    content = _content_mask(doc)
+    n_words = sum(1 for p, sp in zip(puncts, spaces) if not p and not sp)
     q_hits = question_hits(doc)
     stmt = _statement_tokens(doc, q_hits)
-    n_stmt = sum(1 for t in stmt if not t.is_punct and not t.is_space)
+    n_stmt = sum(1 for i in stmt if not puncts[i] and not spaces[i])
     empty = ReflectionFeatures(0.0, n_words, n_stmt, [], 0.0, 0.0, [])
     if n_stmt < MIN_WORDS:
         return empty, [], None
-    stmt_end = stmt[-1].idx + len(stmt[-1]) if stmt else 0
+    stmt_end = idxs[stmt[-1]] + len(orths[stmt[-1]]) if stmt else 0
     segs = _segments(doc, stmt)
-    seg_of: dict[int, int] = {t.i: k for k, seg in enumerate(segs) for t in seg}
-    seg_start = {seg[0].i: k for k, seg in enumerate(segs)}
+    seg_of: dict[int, int] = {i: k for k, seg in enumerate(segs) for i in seg}
 
     # per segment, per label: first match (value, rule_id, span)
     by_seg: list[dict[str, tuple[str, str, Span]]] = [{} for _ in segs]
@@ -237,20 +255,20 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
         k = seg_of.get(span.start)
         if k is None:
             continue
-        if label in ("stem", "weak_stem", "you_stmt") and span.start > 0 and doc[span.start - 1].lower_ in (
+        if label in ("stem", "weak_stem", "you_stmt") and span.start > 0 and lowers[span.start - 1] in (
             SUBORDINATORS if label == "stem" else WEAK_SUBORDINATORS
         ):
-            if not (rule_id in INITIAL_ONLY and span.start - 1 == segs[k][0].i):
+            if not (rule_id in INITIAL_ONLY and span.start - 1 == segs[k][0]):
                 continue  # subordinate second-person clause: "than you think", "if you want"
         if label == "imperative" or rule_id in INITIAL_ONLY:
             # an instruction verb (or "so you", "for you") only at the start of its clause
             j = span.start - 1
-            while j >= segs[k][0].i and doc[j].lower_ in IMPERATIVE_LEAD:
+            while j >= segs[k][0] and lowers[j] in IMPERATIVE_LEAD:
                 j -= 1
-            if j >= segs[k][0].i and not doc[j].is_punct:
+            if j >= segs[k][0] and not puncts[j]:
                 continue
         if label == "imperative":
-            if span.end < len(doc) and doc[span.end].lower_ in ("you", "i", "we", "'s", "s", "is", "was", "of"):
+            if span.end < len(lowers) and lowers[span.end] in ("you", "i", "we", "'s", "s", "is", "was", "of"):
                 continue  # "stop you", "think i", "stop is": not an instruction
             label = "directive"
         by_seg[k].setdefault(label, (value, rule_id, span))
@@ -259,12 +277,10 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
     client_words: set[str] = set()
     client_lower: set[str] = set()
     for c in context:
-        for t in c:
-            if _is_content(t, fillers):
-                client_words.add(norm(t.lower_))
-            client_lower.add(t.lower_)
-    mine_toks = [t for t in stmt if _is_content(t, fillers)]
-    mine = {norm(t.lower_) for t in mine_toks}
+        c_lowers = token_view(c).lowers
+        client_words.update(norm(t) for t, is_content in zip(c_lowers, _content_mask(c)) if is_content)
+        client_lower.update(c_lowers)
+    mine = {norm(lowers[i]) for i in stmt if content[i]}
     shared = sorted(mine & client_words)
     echo_ratio = len(shared) / len(mine) if mine else 0.0
     new_ratio = 1.0 - echo_ratio if mine else 0.0
@@ -285,7 +301,7 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
         if "you_stmt" in labs:
             sg.score += W_YOU
         if context:
-            seg_mine = {norm(t.lower_) for t in seg if _is_content(t, fillers)}
+            seg_mine = {norm(lowers[i]) for i in seg if content[i]}
             seg_shared = seg_mine & client_words
             ratio = len(seg_shared) / len(seg_mine) if seg_mine else 0.0
             if len(seg_shared) >= ECHO_MIN or (seg_shared and ratio >= ECHO_RATIO):
@@ -300,10 +316,10 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
         if "self" in labs:
             sg.score += W_SELF
         cont = labs.get("continue")
-        if k == 0 and cont is not None and cont[2].start == seg[0].i and "self" not in labs:
+        if k == 0 and cont is not None and cont[2].start == seg[0] and "self" not in labs:
             sg.score += W_CONTINUE
         sg.stem = strong is not None or "weak_stem" in labs
-        n_seg_words = sum(1 for t in seg if not t.is_punct)
+        n_seg_words = sum(1 for i in seg if not puncts[i])
         sg.reflective = (
             not sg.directive and sg.score >= SCORE_THRESHOLD and (n_seg_words >= MIN_WORDS or strong is not None)
         )
@@ -326,7 +342,7 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
     if clean:
         for k, sg in enumerate(scored):
             you = by_seg[k].get("you_stmt")
-            if you is not None and not sg.reflective and you[2].end < len(doc) and doc[you[2].end].lower_ not in NOT_REFLECTIVE_AFTER_YOU:
+            if you is not None and not sg.reflective and you[2].end < len(lowers) and lowers[you[2].end] not in NOT_REFLECTIVE_AFTER_YOU:
                 sg.score += W_SHORT_YOU
                 sg.reflective = sg.score >= SCORE_THRESHOLD
     for k, sg in enumerate(scored):
@@ -345,7 +361,7 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
         score = min(score, SCORE_THRESHOLD - 0.5)
 
     new_feelings = sorted(
-        {t.lower_ for t in stmt if t.lower_ in feelings and t.lower_ not in client_lower and norm(t.lower_) not in client_words}
+        {lowers[i] for i in stmt if lowers[i] in feelings and lowers[i] not in client_lower and norm(lowers[i]) not in client_words}
     )
     feats = ReflectionFeatures(score, n_words, n_stmt, shared, echo_ratio, new_ratio, new_feelings)
     if score < SCORE_THRESHOLD:
@@ -363,18 +379,18 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
     elif "you_stmt" in labs:
         _, rid, sp = labs["you_stmt"]
         hits.append(Hit.from_span("reflection", "second_person", rid, sp))
-    seg_shared_toks = [t for t in seg if _is_content(t, fillers) and norm(t.lower_) in client_words]
+    seg_shared_toks = [i for i in seg if content[i] and norm(lowers[i]) in client_words]
     if context and seg_shared_toks:
-        tok = seg_shared_toks[0]
-        n_sh = len({norm(t.lower_) for t in seg_shared_toks})
-        hits.append(Hit("reflection", "echo", f"r.echo.shared_{n_sh}", tok.idx, tok.idx + len(tok), tok.text))
+        i = seg_shared_toks[0]
+        n_sh = len({norm(lowers[j]) for j in seg_shared_toks})
+        hits.append(Hit("reflection", "echo", f"r.echo.shared_{n_sh}", idxs[i], idxs[i] + len(orths[i]), orths[i]))
     # counter-evidence that was outweighed, kept for the reader
     for label in ("directive", "info", "affirm", "self"):
         if label in by_label:
             _, rid, sp = by_label[label][0]
             hits.append(Hit.from_span("reflection", f"against_{label}", rid, sp))
     cont = by_seg[0].get("continue")
-    continued = cont is not None and cont[2].start == segs[0][0].i and best_k == 0 and "self" not in by_seg[0]
+    continued = cont is not None and cont[2].start == segs[0][0] and best_k == 0 and "self" not in by_seg[0]
     if continued:
         _, rid, sp = cont
         hits.append(Hit.from_span("reflection", "continue", rid, sp))
@@ -389,11 +405,11 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
         kind = "complex"  # continuing the paragraph is a complex reflection in MITI 4.2.1
     elif new_feelings:
         kind = "complex"
-        tok = next(t for t in stmt if t.lower_ == new_feelings[0])
-        hits.append(Hit("reflection", "complex", "r.complex.new_feeling", tok.idx, tok.idx + len(tok), tok.text))
+        i = next(i for i in stmt if lowers[i] == new_feelings[0])
+        hits.append(Hit("reflection", "complex", "r.complex.new_feeling", idxs[i], idxs[i] + len(orths[i]), orths[i]))
     elif context and len(mine) >= NEW_CONTENT_MIN and new_ratio >= NEW_CONTENT_COMPLEX:
         kind = "complex"
-        sp = doc.char_span(stmt[0].idx, stmt_end, alignment_mode="expand")
+        sp = doc.char_span(idxs[stmt[0]], stmt_end, alignment_mode="expand")
         if sp is not None:
             hits.append(Hit.from_span("reflection", "complex", "r.complex.new_content", sp))
     hits = [Hit(h.code, kind, h.rule_id, h.start_char, h.end_char, h.text) for h in hits]

@@ -19,8 +19,8 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from ..errors import ConfigError
 from ..resources import load_toml
-from .clarity import count_words
-from .patterns import PatternSet
+from .clarity import words_between
+from .patterns import PatternSet, TokenView, token_view
 
 CONFIG = "sentiment.toml"
 
@@ -49,6 +49,10 @@ class SentimentScorer:
         if self.placeholder.lower() in self.analyzer.lexicon:
             raise ConfigError(f"placeholder {self.placeholder!r} carries valence in VADER's lexicon", path=label)
         self._by_id = {rule["id"]: rule for rule in self.rules}
+        # VADER's compound score per text, remembered (bounded, per instance: each has its own lexicon).
+        # Short sentences ("Okay.", "Yeah.", "Mm-hmm.") recur constantly, and VADER is a pure function
+        # of the text once the lexicon is set above, so a cached score is the score.
+        self._compound = lru_cache(maxsize=32768)(self._vader_compound)
         self._patterns: dict[int, PatternSet] = {}
 
     def _pattern_set(self, vocab: Vocab) -> PatternSet:
@@ -73,20 +77,32 @@ class SentimentScorer:
 
     def adjusted_text(self, sent: Span, neutral: set[int]) -> str:
         """The sentence text VADER sees."""
+        return self._adjusted(token_view(sent.doc), sent.start, sent.end, neutral)
+
+    def _adjusted(self, view: TokenView, start: int, end: int, neutral: set[int]) -> str:
+        """:meth:`adjusted_text` of the sentence ``start:end`` from the Doc's token lists (no Span/Token objects)."""
         if not neutral:
-            return sent.text
-        ph = self.placeholder
-        return "".join((ph + t.whitespace_) if t.i in neutral else t.text_with_ws for t in sent).strip()
+            return view.span_text(start, end)  # == Span.text
+        if neutral.isdisjoint(range(start, end)):
+            return view.span_text(start, end).strip()  # the join below without a placeholder, stripped
+        ph, orths, glued = self.placeholder, view.orths, view.glued
+        # Token.text_with_ws is the text plus its single trailing space, if any
+        return "".join(
+            (ph if i in neutral else orths[i]) + ("" if glued[i] else " ") for i in range(start, end)
+        ).strip()
+
+    def _vader_compound(self, text: str) -> float:
+        return self.analyzer.polarity_scores(text)["compound"]
 
     def _scored(self, doc: Doc) -> list[tuple[float, int]]:
         neutral = self.neutralised(doc) if len(doc) else set()
+        view = token_view(doc)
         out = []
-        for sent in doc.sents:
-            n = count_words(sent)
+        for start, end in view.sents():
+            n = words_between(doc, start, end)
             if not n:
                 continue
-            score = self.analyzer.polarity_scores(self.adjusted_text(sent, neutral))["compound"]
-            out.append((score, n))
+            out.append((self._compound(self._adjusted(view, start, end, neutral)), n))
         return out
 
     def sentence_scores(self, doc: Doc) -> list[float]:
