@@ -91,6 +91,7 @@ def code_session(transcript: Transcript, docs: Sequence[Doc], settings: MarkerSe
     if len(docs) != len(turns):
         raise ValueError("one Doc per turn is required")
     scorer = get_scorer()
+    scorer.new_session()
     codes: list[TurnCodes] = []
     for turn, doc in zip(turns, docs):
         n = count_words(doc)

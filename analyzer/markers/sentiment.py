@@ -49,10 +49,12 @@ class SentimentScorer:
         if self.placeholder.lower() in self.analyzer.lexicon:
             raise ConfigError(f"placeholder {self.placeholder!r} carries valence in VADER's lexicon", path=label)
         self._by_id = {rule["id"]: rule for rule in self.rules}
-        # VADER's compound score per text, remembered (bounded, per instance: each has its own lexicon).
-        # Short sentences ("Okay.", "Yeah.", "Mm-hmm.") recur constantly, and VADER is a pure function
-        # of the text once the lexicon is set above, so a cached score is the score.
-        self._compound = lru_cache(maxsize=32768)(self._vader_compound)
+        # VADER's compound score per text, remembered within a session (per instance: each has its own
+        # lexicon).  Short sentences ("Okay.", "Yeah.", "Mm-hmm.") recur constantly, and VADER is a pure
+        # function of the text once the lexicon is set above, so a cached score is the score.
+        # :meth:`new_session` empties it, so memory stays bounded and a run's speed does not depend on
+        # sessions repeating each other.
+        self._compound = lru_cache(maxsize=4096)(self._vader_compound)
         self._patterns: dict[int, PatternSet] = {}
 
     def _pattern_set(self, vocab: Vocab) -> PatternSet:
@@ -90,6 +92,10 @@ class SentimentScorer:
         return "".join(
             (ph if i in neutral else orths[i]) + ("" if glued[i] else " ") for i in range(start, end)
         ).strip()
+
+    def new_session(self) -> None:
+        """Forget the sentence scores remembered for the previous session."""
+        self._compound.cache_clear()
 
     def _vader_compound(self, text: str) -> float:
         return self.analyzer.polarity_scores(text)["compound"]
