@@ -102,6 +102,7 @@ def turn_row(session_id: str, tc: TurnCodes) -> dict[str, Any]:
         "words_per_sentence": tc.words_per_sentence,
         "readability_grade": tc.readability_grade,
         "sentiment": round(tc.sentiment, 3) if tc.sentiment is not None else None,
+        "sentence_sentiment": " ".join(f"{x:.3f}" for x in tc.sentence_sentiment),
         "evidence": tc.evidence,
         "text": t.text,
     }

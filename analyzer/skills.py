@@ -163,7 +163,7 @@ def _num(value: Any) -> bool:
 
 def figure_names() -> list[str]:
     """Figures a skill map may name: every numeric column of sessions.csv."""
-    return [c for c in SESSION_COLUMNS if c not in _TEXT_COLUMNS]
+    return [c for c in SESSION_COLUMNS if c not in _TEXT_COLUMNS and not c.endswith("_band")]
 
 
 _TEXT_COLUMNS = {

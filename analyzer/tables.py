@@ -46,6 +46,7 @@ TURN_COLUMNS: dict[str, str] = {
     "words_per_sentence": "Clinician turns: mean words per sentence (empty for long unpunctuated turns).",
     "readability_grade": "Clinician turns: Flesch-Kincaid grade from spaCy tokens.",
     "sentiment": "VADER compound, -1..1, word-weighted over sentences, reflection stems neutralised.",
+    "sentence_sentiment": "VADER compound of each sentence of the turn, in order, space-separated.",
     "evidence": "What fired: `rule_id: \"quoted span\"`, separated by ` | `.",
     "text": "The turn's text.",
 }
@@ -107,6 +108,9 @@ SESSION_COLUMNS: dict[str, str] = {
     "percent_open_questions": "Open questions as % of questions (MITI 3: fair 50, good 70).",
     "reflection_to_question_ratio": "R:Q (MITI 4.2.1: fair 1, good 2); empty without questions.",
     "percent_complex_reflections": "Complex as % of reflections (MITI 4.2.1: fair 40, good 50).",
+    "reflection_to_question_ratio_band": "`below fair`, `fair` or `good` against MITI 4.2.1 (models/markers.toml [miti]).",
+    "percent_complex_reflections_band": "`below fair`, `fair` or `good` against MITI 4.2.1.",
+    "percent_open_questions_band": "`below fair`, `fair` or `good` against MITI 3.",
     "client_words_after_reflection": "Mean client words in the turn after a reflection.",
     "client_words_after_question": "Mean client words in the turn after a question.",
     "client_sentiment_mean": "Mean VADER compound of client turns.",

@@ -114,3 +114,19 @@ def test_untimed_interruption_from_text_markers(untimed):
 def test_client_words_after_reflection_and_question(untimed):
     s = untimed.session
     assert s["client_words_after_question"] is not None
+
+
+def test_sentence_sentiment_and_miti_bands(untimed, timed):
+    rows = untimed.turn_rows()
+    # "Honestly it's been awful, I was going to tell you about my sister but --" is one sentence, negative
+    assert rows[1]["sentence_sentiment"] and float(rows[1]["sentence_sentiment"].split()[0]) < 0
+    assert len(rows[6]["sentence_sentiment"].split()) == 1
+    s = untimed.session
+    for figure in ("reflection_to_question_ratio", "percent_complex_reflections", "percent_open_questions"):
+        band = s[f"{figure}_band"]
+        value = s[figure]
+        assert band == "" if value is None else band in ("below fair", "fair", "good")
+    # R:Q thresholds are MITI 4.2.1's: fair 1, good 2
+    rq = timed.session["reflection_to_question_ratio"]
+    expected = "" if rq is None else "good" if rq >= 2 else "fair" if rq >= 1 else "below fair"
+    assert timed.session["reflection_to_question_ratio_band"] == expected

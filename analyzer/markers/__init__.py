@@ -55,6 +55,7 @@ class TurnCodes:
     interruption: bool = False
     pause_before_response_s: float | None = None
     sentiment: float | None = None
+    sentence_sentiment: list[float] = field(default_factory=list)
     words_per_sentence: float | None = None
     readability_grade: float | None = None
     n_fillers: int = 0
@@ -99,7 +100,7 @@ def code_session(transcript: Transcript, docs: Sequence[Doc], settings: MarkerSe
         tc = TurnCodes(turn=turn, n_words=n, backchannel=bc, flags={f: False for f in TURN_FLAGS})
         if bc_hit:
             tc.hits.append(bc_hit)
-        tc.sentiment = scorer.turn_score(doc)
+        tc.sentiment, tc.sentence_sentiment = scorer.turn_and_sentence_scores(doc)
         codes.append(tc)
 
     timing = turn_timing(turns, [c.backchannel for c in codes], settings)
@@ -157,6 +158,13 @@ def _mean(values: Sequence[float]) -> float | None:
     return round(statistics.fmean(values), 3) if values else None
 
 
+def _miti_band(value: float | None, fair: float, good: float) -> str:
+    """``below fair``, ``fair`` or ``good`` against published thresholds; empty without a value."""
+    if value is None:
+        return ""
+    return "good" if value >= good else "fair" if value >= fair else "below fair"
+
+
 def _ratio(a: float, b: float, digits: int = 3) -> float | None:
     return round(a / b, digits) if b else None
 
@@ -200,6 +208,8 @@ def _code_figures(codes: list[TurnCodes], settings: MarkerSettings) -> dict[str,
     # MITI 4.2.1 summary scores: R:Q fair 1, good 2; %CR fair 40, good 50 (Moyers et al. 2016).
     f["reflection_to_question_ratio"] = _ratio(n_r, n_q, 2)
     f["percent_complex_reflections"] = _ratio(100 * n_cr, n_r, 1)
+    for figure, (fair, good) in settings.miti.items():
+        f[f"{figure}_band"] = _miti_band(f[figure], fair, good)
 
     # Response-contingent: how much the client says next, after a reflection vs after a question.
     after_r, after_q = [], []

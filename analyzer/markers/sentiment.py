@@ -117,11 +117,15 @@ class SentimentScorer:
 
     def turn_score(self, doc: Doc) -> float | None:
         """Word-weighted mean of the sentence compounds; None for a turn without words."""
+        return self.turn_and_sentence_scores(doc)[0]
+
+    def turn_and_sentence_scores(self, doc: Doc) -> tuple[float | None, list[float]]:
+        """:meth:`turn_score` and :meth:`sentence_scores` from one pass over the turn."""
         scored = self._scored(doc)
         total = sum(n for _, n in scored)
         if not total:
-            return None
-        return round(sum(s * n for s, n in scored) / total, 4)
+            return None, []
+        return round(sum(s * n for s, n in scored) / total, 4), [s for s, _ in scored]
 
 
 @lru_cache(maxsize=1)

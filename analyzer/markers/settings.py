@@ -10,7 +10,7 @@ from ..errors import ConfigError
 from ..resources import load_toml
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MarkerSettings:
     """Thresholds used by the marker code; see models/markers.toml for the rationale of each."""
 
@@ -26,6 +26,7 @@ class MarkerSettings:
     recovery_rise: float
     recovery_window_turns: int
     arc_fraction: float
+    miti: dict[str, tuple[float, float]]  # figure -> (fair, good) published thresholds
 
 
 _FIELDS = {
@@ -66,4 +67,17 @@ def load_settings(path: str | None = None) -> MarkerSettings:
             if not isinstance(raw, (int, float)) or isinstance(raw, bool):
                 raise ConfigError(f"[{section}] {key} must be a number, got {raw!r}", path=label)
             values[name] = float(raw)
-    return MarkerSettings(**values)
+    miti: dict[str, tuple[float, float]] = {}
+    for figure, pair in data.get("miti", {}).items():
+        if not (isinstance(pair, dict) and set(pair) == {"fair", "good"}
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair.values())
+                and pair["fair"] <= pair["good"]):
+            raise ConfigError(f"[miti] {figure} must be {{ fair = number, good = number }} with fair ≤ good", path=label)
+        if figure not in _MITI_FIGURES:
+            raise ConfigError(f"[miti] {figure} is not a figure with MITI thresholds; allowed: {sorted(_MITI_FIGURES)}",
+                              path=label)
+        miti[figure] = (float(pair["fair"]), float(pair["good"]))
+    return MarkerSettings(**values, miti=miti)
+
+
+_MITI_FIGURES = {"reflection_to_question_ratio", "percent_complex_reflections", "percent_open_questions"}
