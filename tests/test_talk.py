@@ -117,10 +117,13 @@ def test_client_words_after_reflection_and_question(untimed):
 
 
 def test_sentence_sentiment_and_miti_bands(untimed, timed):
-    rows = untimed.turn_rows()
-    # "Honestly it's been awful, I was going to tell you about my sister but --" is one sentence, negative
-    assert rows[1]["sentence_sentiment"] and float(rows[1]["sentence_sentiment"].split()[0]) < 0
-    assert len(rows[6]["sentence_sentiment"].split()) == 1
+    rows = timed.turn_rows()
+    # "Okay. I guess I could try that, but the worrying is the real problem for me.": two sentences
+    assert len(rows[7]["sentence_sentiment"].split()) == 2
+    # "I lie awake for hours thinking about everything that went wrong during the day.": one, negative
+    untimed_rows = untimed.turn_rows()
+    assert len(untimed_rows[5]["sentence_sentiment"].split()) == 1
+    assert float(untimed_rows[5]["sentence_sentiment"]) < 0
     s = untimed.session
     for figure in ("reflection_to_question_ratio", "percent_complex_reflections", "percent_open_questions"):
         band = s[f"{figure}_band"]
