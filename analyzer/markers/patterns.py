@@ -277,21 +277,8 @@ def _ends(steps: list[Step], ops: list[str | None], v: TokenView, start: int, en
     are resolved later (longest first), exactly as for the Matcher's output.  Only patterns with
     repeated steps need the memo that keeps nested repeats linear.
     """
-    # the leading required steps, inline: most candidate rules fail here, before any memo is made
-    n, k, i = len(steps), 0, start
-    lowers = v.lowers
-    while k < n and ops[k] is None:
-        if i >= end:
-            return _NONE
-        words, pred = steps[k]
-        if (words is not None and lowers[i] not in words) or (pred is not None and not pred(v, i)):
-            return _NONE
-        k += 1
-        i += 1
-    if k == n:
-        return frozenset((i,))
     memo = {} if ("*" in ops or "+" in ops) else None
-    return _go(steps, ops, v, end, k, i, memo)
+    return _go(steps, ops, v, end, 0, start, memo)
 
 
 def _fixed_end(steps: list[Step], v: TokenView, start: int, end: int) -> int:
