@@ -103,10 +103,11 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
             click.echo(f"error: {msg}", err=True)
     if summary.inferred and not quiet:
         click.echo("roles inferred (no known speaker labels) for: " + ", ".join(summary.inferred), err=True)
+    where = (f"Outputs in {out_dir}/" + (f" (open {summary.index})" if summary.index else "")
+             if summary.sessions else f"Nothing written to {out_dir}/ (its earlier contents are untouched)")
     click.echo(
         f"{summary.sessions} session(s) from {summary.files} file(s) analysed in {summary.elapsed_s:.1f} s; "
-        f"{len(summary.failed)} failed. Outputs in {out_dir}/"
-        + (f" (open {summary.index})" if summary.index else ""),
+        f"{len(summary.failed)} failed. {where}",
         err=True,
     )
     if not summary.ok:

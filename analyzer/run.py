@@ -121,6 +121,12 @@ def run_analysis(
                 session_rows.append(sr.session)
             if on_file:
                 on_file(fr)
+        if summary.sessions == 0:
+            # nothing analysed: keep whatever an earlier run left in the folder rather than empty it
+            for w in writers:
+                w.abort()
+            summary.elapsed_s = time.perf_counter() - started
+            return summary
         for w in writers:
             w.commit()
         if reports:

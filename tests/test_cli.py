@@ -220,3 +220,15 @@ def test_a_trained_spacy_pipeline_can_be_named(tmp_path, samples):
     row = _rows(out / "sessions.csv")[0]
     assert row["pipeline"].startswith(name) and "parser" in row["pipeline"]
     assert int(row["n_questions"]) > 0 and row["empathy_score"]
+
+
+def test_a_run_that_reads_nothing_keeps_earlier_outputs(tmp_path):
+    (tmp_path / "a.txt").write_text(GOOD)
+    (tmp_path / "bad.txt").write_text("")
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["analyze", str(tmp_path / "a.txt"), "--out", str(out)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    result = CliRunner().invoke(cli, ["analyze", str(tmp_path / "bad.txt"), str(tmp_path / "nope"), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "Nothing written" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
