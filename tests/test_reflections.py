@@ -197,3 +197,76 @@ def test_short_clean_second_person_statement_after_the_client_is_a_reflection(nl
     # ... but not "you know" as a discourse marker, nor without a client turn before it
     assert classify_reflection(nlp("You know, it happens."), ctx)[0] is None
     assert classify_reflection(nlp("You didn't go to college for that."), [])[0] is None
+
+
+# --- Categories of reflection the detector used to miss (MITI 4.2.1), each checked as written and as
+# lower-case speech-to-text.  Own examples; negatives are advice/lecture turns in the same exchanges.
+CLIENT_BUS = "Every morning the bus is late and I end up running into the office stressed before nine."
+CLIENT_SISTER = "My sister keeps ringing me late at night and I never say no to her, even when I'm exhausted."
+NEW_CATEGORY_REFLECTIONS = [
+    # summarising "so" opening a clause after a discourse word ("Okay, so you're ...")
+    (CLIENT_BUS, "Okay, so you're kind of starting every day on the back foot."),
+    (CLIENT_BUS, "Right. So, you're arriving at work already wound up."),
+    # the client's wish: "you'd like", "you'd rather"
+    (CLIENT_SISTER, "So you'd like a bit more room for yourself in the evenings."),
+    # no "you": short impersonal statement or fragment right after the client, echo or feeling word
+    (CLIENT_BUS, "So the mornings are the worst part."),
+    (CLIENT_BUS, "A stressful start to the day."),
+    (CLIENT_SISTER, "That's a lot to carry on your own."),
+    # inference about the client's experience: "that must be ..." (not the directive "you must ...")
+    (CLIENT_SISTER, "That must be really draining."),
+    (CLIENT_SISTER, "You must miss having quiet evenings."),
+    # summaries are reflections, despite the "let" of structuring
+    (CLIENT_SISTER, "Let me make sure I understand. Your sister calls late and saying no feels impossible."),
+    # continuing the paragraph with "because you ..."
+    (CLIENT_SISTER, "Because you don't want to let her down."),
+    # the clinician returns what the client conveys
+    (CLIENT_SISTER, "I can tell you're worn out by it."),
+]
+NEW_CATEGORY_NOT_REFLECTIONS = [
+    (CLIENT_BUS, "You must leave the house twenty minutes earlier."),
+    (CLIENT_BUS, "Take an earlier bus so you get there calm."),
+    (CLIENT_BUS, "Most people find an earlier bus solves that. Leave at eight."),
+    (CLIENT_BUS, "Let's look at the timetable together."),
+    (CLIENT_SISTER, "You should just stop answering after nine."),
+    (CLIENT_SISTER, "I think you need to tell her the phone goes off at ten."),
+    (CLIENT_SISTER, "Well done for coming in today."),
+    (CLIENT_SISTER, "What would happen if you said no?"),
+    ("Mm-hmm.", "The late calls."),  # nothing of substance from the client to return
+]
+
+
+@pytest.mark.parametrize("client,turn", NEW_CATEGORY_REFLECTIONS)
+@pytest.mark.parametrize("punctuated", [True, False])
+def test_new_category_reflections(nlp, client, turn, punctuated):
+    if not punctuated:
+        client, turn = _plain(client), _plain(turn)
+    kind, hits = classify_reflection(nlp(turn), _ctx(nlp, client))
+    assert kind in ("simple", "complex"), hits
+
+
+@pytest.mark.parametrize("client,turn", NEW_CATEGORY_NOT_REFLECTIONS)
+@pytest.mark.parametrize("punctuated", [True, False])
+def test_new_category_negatives(nlp, client, turn, punctuated):
+    if not punctuated:
+        client, turn = _plain(client), _plain(turn)
+    kind, hits = classify_reflection(nlp(turn), _ctx(nlp, client))
+    assert kind is None, hits
+
+
+def test_fragment_needs_the_client_and_no_first_person(nlp):
+    """The impersonal/fragment rule returns the client's words: not without a client turn, not in self-talk."""
+    assert classify_reflection(nlp("So the mornings are the worst part."), [])[0] is None
+    ctx = [nlp(CLIENT_BUS)]
+    assert classify_reflection(nlp("I was anxious about that at your age."), ctx)[0] is None
+    assert classify_reflection(nlp("It peaks and then it comes down."), ctx)[0] is None
+
+
+def test_echo_normalisation(nlp):
+    from analyzer.markers.reflections import norm
+
+    assert norm("smoking") == norm("smoke") == norm("smoked")
+    assert norm("stopped") == norm("stop")
+    assert norm("drank") == norm("drinking")
+    assert norm("stressful") == norm("stressed")
+    assert norm("feelings") == norm("feel")

@@ -77,6 +77,15 @@ SHORT_YOU_MAX_WORDS = 20
 NOT_REFLECTIVE_AFTER_YOU = frozenset({"know", "see", "guys", "mean", "can", "will", "'ll", "ll", "wo", "could",
                                       "should", "must", "might", "may", "would", "need", "have", "got"})
 SCORE_THRESHOLD = 2.0
+FRAGMENTS = True
+W_FRAGMENT = 1.0
+FRAGMENT_MAX_WORDS = 16
+CLIENT_MIN_CONTENT = 2  # the client said something of substance (not "mm-hmm", "yeah")
+# second-person statements have their own rules (stems, W_SHORT_YOU); "your" may appear in a fragment
+SECOND_PERSON_SUBJECT = frozenset({"you", "youre", "youve", "youd", "yourself"})
+# feeling-lexicon words that are mostly not feelings in a fragment ("it comes down", "I hope so")
+AMBIGUOUS_FEELINGS = frozenset({"down", "content", "fed", "worn", "burned", "burnt", "hope", "fear", "mad"})
+FIRST_PERSON = frozenset({"i", "i'm", "im", "me", "my", "we", "us", "our", "let's", "lets"})
 ECHO_MIN = 2
 ECHO_RATIO = 0.3
 ECHO_RATIO_STRONG = 0.5
@@ -107,31 +116,100 @@ INITIAL_ONLY = frozenset({"r.weak.so_you", "r.weak.for_you"})
 IMPERATIVE_LEAD = frozenset({"just", "then", "please", "and", "so", "now", "also", "ok", "okay", "well", "right", "yeah", "first", "maybe", "definitely", "really", "simply", "always", "never"})
 
 
+# "so" opening a clause ("Okay, so you're kind of stuck") summarises what the client said; after a
+# content word ("take it at night so you sleep") it is a purpose clause and stays subordinate.
+SUMMARY_SO = frozenset({"so"})
+# "because you ..." opening the turn finishes the client's sentence (MITI "continuing the paragraph"),
+# where mid-turn it is the clinician's own reasoning.
+CONTINUE_CAUSE = frozenset({"because", "cause", "'cause", "cuz", "coz"})
+CLAUSE_LEAD = IMPERATIVE_LEAD | frozenset({"mm", "hmm", "mhm", "mm-hmm", "um", "uh", "oh", "sure", "alright", "yes", "yep"})
+
+
+def _clause_initial(view, i: int) -> bool:
+    """Token ``i`` opens its clause: only discourse words (or nothing) since the turn start, a
+    sentence start or a punctuation mark."""
+    lowers, puncts, sent_starts = view.lowers, view.puncts, view.sent_starts
+    while True:
+        if i == 0 or sent_starts[i]:
+            return True
+        j = i - 1
+        if puncts[j]:
+            return True
+        if lowers[j] not in CLAUSE_LEAD:
+            return False
+        i = j
+
+
 def pattern_set(vocab: Vocab) -> PatternSet:
     """The compiled reflection patterns for ``vocab`` (compiled once per vocab)."""
     return load_patterns(vocab, PATTERN_FILE)
 
 
+# Irregular past forms met in talk about habits and feelings, mapped to the base form (the blank
+# pipeline has no lemmatiser): "you drank more" echoes "I drink", "felt" echoes "feel".
+IRREGULAR = {
+    "drank": "drink", "drunk": "drink", "felt": "feel", "ate": "eat", "eaten": "eat", "slept": "sleep",
+    "lost": "lose", "kept": "keep", "left": "leave", "spent": "spend", "paid": "pay", "bought": "buy",
+    "fought": "fight", "taught": "teach", "caught": "catch", "brought": "bring", "thought": "think",
+    "made": "make", "took": "take", "taken": "take", "gave": "give", "given": "give", "came": "come",
+    "ran": "run", "met": "meet", "sat": "sit", "wrote": "write", "written": "write", "broke": "break",
+    "broken": "break", "fell": "fall", "fallen": "fall", "hurt": "hurt", "quit": "quit",
+    "worse": "bad", "worst": "bad", "better": "good", "best": "good", "children": "child", "kids": "kid",
+    "wife": "wife", "wives": "wife", "lives": "life",
+}
+_NORM: dict[str, str] = {}
+
+
 def norm(word: str) -> str:
-    """Light suffix normalisation so 'drinking'/'drinks'/'drank' ... at least 'drinking'~'drink'.
+    """Light suffix normalisation so 'drinking'/'drinks'/'drank'/'drink' meet.
 
     Deliberately crude (no lemmatiser in the blank pipeline): strips
-    possessive/plural/-ing/-ed endings so inflected echoes still match.
+    possessive/plural/-ing/-ed/-ful/-ness/-ly endings, a final silent e and a
+    doubled final consonant, and maps a few irregular forms, so inflected and
+    derived echoes still match ("smoking"~"smoke", "stopped"~"stop",
+    "stressful"~"stressed", "lonely"~"loneliness").  Memoised per word.
     """
+    r = _NORM.get(word)
+    if r is None:
+        r = _NORM[word] = _norm(word)
+    return r
+
+
+def _norm(word: str) -> str:
     w = word.lower()
     if w.endswith("'s"):
         w = w[:-2]
+    if w in IRREGULAR:
+        return IRREGULAR[w]
+    n = len(w)
+    if n > 6 and w.endswith("ness"):
+        w = w[:-4]
+        if w.endswith("i"):
+            w = w[:-1] + "y"
+    elif n > 5 and w.endswith("ful"):
+        w = w[:-3]
+    n = len(w)
+    if n > 5 and w.endswith("ly") and not w.endswith("ily"):
+        w = w[:-2]
+    n = len(w)
+    if n > 4 and w.endswith("ies"):
+        w = w[:-3] + "y"
+    elif n > 4 and w.endswith("es") and w[-3] in "sxz":
+        w = w[:-2]
+    elif n > 3 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]
     n = len(w)
     if n > 5 and w.endswith("ing"):
-        return w[:-3]
-    if n > 4 and w.endswith("ied"):
-        return w[:-3] + "y"
-    if n > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if n > 4 and w.endswith("ed"):
-        return w[:-2]
-    if n > 3 and w.endswith("s") and not w.endswith("ss"):
-        return w[:-1]
+        w = w[:-3]
+    elif n > 4 and w.endswith("ied"):
+        w = w[:-3] + "y"
+    elif n > 4 and w.endswith("ed"):
+        w = w[:-2]
+    n = len(w)
+    if n > 3 and w[-1] == w[-2] and w[-1] not in "aeioulsz":
+        w = w[:-1]  # stopp(ed) -> stop, runn(ing) -> run
+    if n > 3 and w.endswith("e") and not w.endswith("ee"):
+        w = w[:-1]  # smoke / smok(ing), hope / hop(ed)
     return w
 
 
@@ -258,7 +336,11 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
         if label in ("stem", "weak_stem", "you_stmt") and span.start > 0 and lowers[span.start - 1] in (
             SUBORDINATORS if label == "stem" else WEAK_SUBORDINATORS
         ):
-            if not (rule_id in INITIAL_ONLY and span.start - 1 == segs[k][0]):
+            prev = span.start - 1
+            if not (rule_id in INITIAL_ONLY and prev == segs[k][0]) and not (
+                (lowers[prev] in SUMMARY_SO or (lowers[prev] in CONTINUE_CAUSE and segs[k][0] == stmt[0]))
+                and _clause_initial(view, prev)
+            ):
                 continue  # subordinate second-person clause: "than you think", "if you want"
         if label == "imperative" or rule_id in INITIAL_ONLY:
             # an instruction verb (or "so you", "for you") only at the start of its clause
@@ -292,7 +374,7 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
         sg = _Seg()
         strong = labs.get("stem")
         directive = labs.get("directive")
-        if directive is not None and not (strong is not None and strong[2].start < directive[2].start):
+        if directive is not None and not (strong is not None and strong[2].start <= directive[2].start):
             sg.directive = True  # MITI Persuade / Giving Information: vetoes the sentence
         if strong is not None:
             sg.score += W_STEM
@@ -345,6 +427,25 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
             if you is not None and not sg.reflective and you[2].end < len(lowers) and lowers[you[2].end] not in NOT_REFLECTIVE_AFTER_YOU:
                 sg.score += W_SHORT_YOU
                 sg.reflective = sg.score >= SCORE_THRESHOLD
+    # MITI 4.2.1 counts reflections without "you": a short clean statement or fragment right after a
+    # substantive client turn that takes up the client's words or names a feeling ("So the mornings
+    # are the worst part.", "Not the best week.", "That's a lot to carry.") and holds no clinician
+    # information, advice, self-talk or question.
+    if (
+        clean
+        and FRAGMENTS
+        and n_stmt <= FRAGMENT_MAX_WORDS
+        and len(client_words) >= CLIENT_MIN_CONTENT
+        and not any(lowers[i] in FIRST_PERSON or lowers[i] in SECOND_PERSON_SUBJECT for i in stmt)
+    ):
+        for k, seg in enumerate(segs):
+            sg = scored[k]
+            if sg.reflective or sg.directive:
+                continue
+            seg_shared = {norm(lowers[i]) for i in seg if content[i]} & client_words
+            if seg_shared or any(lowers[i] in feelings and lowers[i] not in AMBIGUOUS_FEELINGS for i in seg):
+                sg.score = max(sg.score + W_FRAGMENT, SCORE_THRESHOLD)
+                sg.reflective = True
     for k, sg in enumerate(scored):
         if sg.reflective and (best_k < 0 or sg.score > scored[best_k].score):
             best_k = k
