@@ -213,6 +213,20 @@ ADVICE_POSITIVE = {
         "So just tell your friends you're driving tonight.",
         "You're going to take one tablet with your evening meal.",
     ],
+    "consequence_persuasion": [
+        "If you keep smoking like this, your lungs will pay for it.",
+        "That's going to make things worse for you.",
+        "You're putting yourself at risk every time you drive home after the pub.",
+        "The more you walk, the easier the stairs will get.",
+        "Honestly, it's something that needs to be done soon.",
+    ],
+    "generalised_tip_and_we_directive": [
+        "Sometimes it helps to write the worries down before bed.",
+        "What works for a lot of people is keeping the lighter in another room.",
+        "Let's get you on the lower dose first.",
+        "We're going to have to get that blood pressure down.",
+        "Okay so just cut back a bit on the weekdays.",
+    ],
 }
 
 ADVICE_NEGATIVE = {
@@ -235,6 +249,27 @@ ADVICE_NEGATIVE = {
         "It doesn't mean that you have to change all of them.",
         "That sounds like something we can do.",
         "We'll get you an appointment card.",
+    ],
+    "information_or_options": [
+        "It also helps to reduce the swelling in your knee.",
+        "You could try the gum, or you could try the patch, whichever suits you.",
+        "You can use either the spray or the lozenges, that's another option.",
+        "I just want to make sure you know where the clinic is.",
+        "We'll meet again next month and make sure the plan still fits.",
+        "The more you think about it, the more tangled it feels.",
+    ],
+    "reflection_of_client_should_or_autonomy": [
+        "A part of you knows you need to do something different.",
+        "You're well aware of what you need to do.",
+        "You really have to go with your own gut on this one.",
+        "Rather than thinking I have to change everything at once, it's one step.",
+    ],
+    "client_idea_questions_unpunctuated_too": [
+        "What's one thing you could do before Friday?",
+        "Anything else you could think about doing?",
+        "What are some reasons why it would be good for you to change?",
+        "Where have you got to with the housing forms?",
+        "Can you tell me how you are going to take the tablets?",
     ],
     "questions_asking_client_ideas_or_options": [
         "Would you be open to hearing what other people have tried?",
@@ -286,3 +321,13 @@ def test_advice_patterns_documented():
             if line.strip() and not line.startswith("//"):
                 row = json.loads(line)
                 assert row.get("id") and row.get("note"), row
+
+
+def test_options_menu_keeps_strong_cues(nlp):
+    # a menu of options turns soft proposals into options (MITI Emphasize Autonomy) but not a directive cue
+    assert not advice_any(codes(nlp, "You could try the gum, or you could try the patch."))
+    c = codes(nlp, "You need to stop smoking. You could try the gum, or you could try the patch.")
+    assert [h.rule_id for h in c["advice"]] == ["adv-you-need-to"]
+    c = codes(nlp, "Let's get you on the patch.", "Can I share an idea?", "Sure.")
+    assert c["advice_with_permission"] and not c["advice"]
+

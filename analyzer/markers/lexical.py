@@ -62,6 +62,12 @@ QUESTION_FORM = "question_form"  # pattern value in models/patterns/advice.jsonl
 SCOPE_TOKENS = 12
 # Matches starting with these words speak in the clinician's own voice and are never covered by a scope frame.
 OWN_VOICE = frozenset({"i", "my", "if", "we", "our"})
+# Soft proposals ("you could try", "maybe you could"): when the same turn lays out a menu (an ``advice_options`` match,
+# "either ... or", "another option"), MITI 4.2.1 codes the offer as options left to the client (Emphasize Autonomy),
+# not Persuade; directive cues ("you need to", "I'd recommend") stay advice in any case.
+SOFT_ADVICE_RULES = frozenset(
+    {"adv-you-could-try", "adv-you-can-try", "adv-maybe-you", "adv-what-you-could", "adv-you-might-want", "adv-maybe-imperative"}
+)
 
 
 # --------------------------------------------------------------------------- emotion-word token attribute
@@ -205,6 +211,8 @@ def code_lexical(doc: Doc, prev_clinician: Doc | None = None, prev_client: Doc |
         if not any(m[2].start_char < e and s < m[2].end_char for s, e in dismissive)
         and (m[0] == QUESTION_FORM or not _in_question(m[2]))
     ]
+    if found.get("advice_options"):
+        advice = [m for m in advice if m[1] not in SOFT_ADVICE_RULES]
     if not advice:
         return out
 
