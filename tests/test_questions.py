@@ -148,3 +148,48 @@ def test_run_on_yes_no(nlp, text):
 def test_rising_statement_that_closes_the_turn_is_a_question(nlp):
     assert classify_question(nlp("Okay. So the walks help?"))[0] == "closed"
     assert classify_question(nlp("So the walks help? Yeah?"))[0] == "closed"
+
+
+# Categories tuned against expert codes (sentences written for these tests).
+OPEN_MORE = [
+    # "?"-sentence led by an open wh-word whose verb no opener lists
+    "So what needs to change first?",
+    "Okay. What else?",
+    # false start cut off by a hyphen, punctuated and run-on
+    "Um, what- what's on your mind this week?",
+    "um what- what's on your mind this week",
+    # "where" asking for the client's view or plan, not a place
+    "Where would you like to start?",
+    "so where do you see yourself a year from now",
+]
+CLOSED_MORE = [
+    # how + quantity word is a number, even after a discourse marker or mid-turn
+    "How often do you go running?",
+    "that sounds tiring how long have you been doing the night shifts",
+    # what + a fact noun asks for a fact
+    "What time do you usually wake up?",
+    "okay and what number would you give yourself today",
+]
+NOT_QUESTION_MORE = ["Yeah?", "Mm-hmm?", "yeah"]
+
+
+@pytest.mark.parametrize("text", OPEN_MORE)
+def test_open_more(nlp, text):
+    kind, hits = classify_question(nlp(text))
+    assert kind == "open", hits
+
+
+@pytest.mark.parametrize("text", CLOSED_MORE)
+def test_closed_more(nlp, text):
+    kind, hits = classify_question(nlp(text))
+    assert kind == "closed", hits
+
+
+@pytest.mark.parametrize("text", NOT_QUESTION_MORE)
+def test_backchannel_not_question(nlp, text):
+    kind, hits = classify_question(nlp(text))
+    assert kind is None, hits
+
+
+def test_where_fact_stays_closed(nlp):
+    assert classify_question(nlp("Where do you buy your cigarettes?"))[0] == "closed"

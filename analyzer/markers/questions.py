@@ -76,7 +76,13 @@ def clause_starts(doc: Doc) -> set[int]:
         if view.sent_starts[i] or at_start:
             starts.add(i)
         # after punctuation (apostrophes are in-word) or a discourse marker, a new clause may start
-        at_start = text in _BOUNDARY_PUNCT or ((view.puncts[i] or view.spaces[i]) and text != "'") or text in openers
+        # a word cut off by a hyphen ("what- what's", "was- what was") is a false start: the speaker restarts
+        at_start = (
+            text in _BOUNDARY_PUNCT
+            or ((view.puncts[i] or view.spaces[i]) and text != "'")
+            or text in openers
+            or (len(text) > 1 and text.endswith("-"))
+        )
     return starts
 
 
@@ -105,6 +111,26 @@ _NEEDS_QMARK = frozenset({
     "q.open.wh_aux", "q.closed.wh_fact", "q.closed.mid_inversion", "q.closed.be",
     "q.closed.how_quantity", "q.open.why_not", "q.open.talk_about",
 })
+
+
+# A turn made only of these words is a backchannel ("Yeah?", "Mm-hmm?"), even with a rising "?":
+# it invites the client to go on, it asks nothing.
+_BACKCHANNEL = frozenset({"yeah", "yes", "yep", "mm", "mmm", "mm-hmm", "mhm", "uh-huh", "hmm", "hm", "sorry"})
+# wh-words that make a "?"-sentence without a recognised opener open ("What else?", "Why?",
+# "What needs to change?"); "-" marks a cut-off restart ("wha-").
+_OPEN_WH = frozenset({"what", "how", "why", "what's", "how's", "whats", "hows", "what-", "how-", "why-", "wha"})
+
+
+def _wh_led(view: TokenView, start: int, end: int) -> bool:
+    """Whether the sentence ``start:end`` begins, after discourse markers and false starts, with an open wh-word."""
+    openers = word_list(OPENERS_FILE)
+    for i in range(start, end):
+        w = view.lowers[i]
+        if w in _OPEN_WH:
+            return True
+        if not (view.puncts[i] or view.spaces[i] or w in openers or w.endswith("-")):
+            return False
+    return False
 
 
 def loose_starts(doc: Doc) -> set[int] | None:
@@ -175,6 +201,8 @@ def _question_hits(doc: Doc) -> list[Hit]:
     view = token_view(doc)
     if not spans and "?" not in view.text:
         return []
+    if all(view.puncts[i] or view.spaces[i] or w in _BACKCHANNEL for i, w in enumerate(view.lowers)):
+        return []
     starts = clause_starts(doc)
     loose = loose_starts(doc)
     subjects = word_list(SUBJECTS_FILE)
@@ -244,7 +272,12 @@ def _question_hits(doc: Doc) -> list[Hit]:
                 and last_word < end
                 and not any(start <= i < end for i, _ in found)
             ):
-                found.append((start, Hit.from_span("question", "closed", "q.mark.declarative", doc[start:end])))
+                if _wh_led(view, start, end):
+                    # "What else?", "Why?", "So what needs to happen next?": a wh-question whose verb
+                    # no opener lists is open, like the wh-openers
+                    found.append((start, Hit.from_span("question", "open", "q.mark.wh", doc[start:end])))
+                else:
+                    found.append((start, Hit.from_span("question", "closed", "q.mark.declarative", doc[start:end])))
     # One question clause, one hit: an opener that starts inside (or within
     # MERGE_WINDOW tokens after) the previous one in the same stretch without
     # punctuation is the same question ("what else do you think", "how
