@@ -36,9 +36,17 @@ class MarkerSpec:
     per: str | None = None
     evidence: str | None = None
     low: str = ""
+    label: str = ""
+
+    @property
+    def higher_is_better(self) -> bool:
+        """True when the score rises with the raw figure (reflections), False when it falls (interruptions)."""
+        return self.points[-1][1] >= self.points[0][1]
 
     @property
     def name(self) -> str:
+        if self.label:
+            return self.label
         if not self.per:
             return self.figure
         # "n_interruptions" per "n_client_turns" reads as "interruptions per client turn"
@@ -132,7 +140,7 @@ class SkillScore:
     quotes: list[Quote] = field(default_factory=list)
     suggestion: str = ""
     reason: str = ""  # why the score is empty, or which figures were missing
-    missing: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # figures (sessions.csv columns) the session lacks
 
 
 @dataclass
@@ -170,7 +178,7 @@ _TEXT_COLUMNS = {
     "session_id", "source", "format", "encoding", "pipeline", "clinician_speaker", "client_speaker",
     "talk_time_basis", "pause_basis", "interruption_basis",
 }
-_MARKER_KEYS = {"figure", "per", "weight", "points", "rationale", "evidence", "low"}
+_MARKER_KEYS = {"figure", "label", "per", "weight", "points", "rationale", "evidence", "low"}
 
 
 def load_skill_map(path: str | Path | None = None) -> SkillMap:
@@ -218,8 +226,10 @@ def load_skill_map(path: str | Path | None = None) -> SkillMap:
             rationale = m.get("rationale")
             _require(isinstance(rationale, str) and rationale.strip() != "", label, f"{mw}.rationale",
                      "every marker needs a one-line rationale")
+            label_ = m.get("label", "")
+            _require(isinstance(label_, str), label, f"{mw}.label", "must be a string")
             markers.append(MarkerSpec(fig, float(w), tuple((float(a), float(b)) for a, b in pts), rationale,
-                                      per, m.get("evidence"), m.get("low", "")))
+                                      per, m.get("evidence"), m.get("low", ""), label_))
         skills.append(SkillSpec(key, spec.get("label", key.replace("_", " ").capitalize()), spec.get("about", ""),
                                 tuple(markers)))
     overall = data.get("overall", {})
@@ -265,15 +275,17 @@ def score_skill(spec: SkillSpec, row: dict[str, Any], skill_map: SkillMap) -> Sk
         return out
     total = sum(m.weight for m in spec.markers)
     scored: list[tuple[MarkerSpec, float, float]] = []
+    missing: list[MarkerSpec] = []
     for m in spec.markers:
         raw = m.raw(row)
         if raw is None:
-            out.missing.append(m.name)
+            missing.append(m)
         else:
             scored.append((m, raw, m.score(raw)))
+    out.missing = [m.figure for m in missing]
     have = sum(m.weight for m, _, _ in scored)
     if not scored or have / total < skill_map.min_weight_share:
-        out.reason = "too little evidence: " + _missing_reason(out.missing, row)
+        out.reason = "too little evidence: " + _missing_reason(missing, row)
         return out
     out.score = round(sum(m.weight * s for m, _, s in scored) / have, 1)
     out.band = skill_map.band(out.score)
@@ -286,14 +298,14 @@ def score_skill(spec: SkillSpec, row: dict[str, Any], skill_map: SkillMap) -> Sk
     else:
         weakest = min(scored, key=lambda t: t[2])
         out.suggestion = weakest[0].low if weakest[2] < skill_map.good else "Keep doing what works here."
-    if out.missing:
-        out.reason = "not available: " + _missing_reason(out.missing, row)
+    if missing:
+        out.reason = "not available: " + _missing_reason(missing, row)
     return out
 
 
-def _missing_reason(missing: list[str], row: dict[str, Any]) -> str:
-    why = ", ".join(missing)
-    if row.get("pause_basis") == "none" and any("pause" in m for m in missing):
+def _missing_reason(missing: list[MarkerSpec], row: dict[str, Any]) -> str:
+    why = ", ".join(m.name for m in missing)
+    if row.get("pause_basis") == "none" and any("pause" in m.figure for m in missing):
         why += " (no timestamps)"
     return why
 
@@ -317,7 +329,9 @@ def _quotes(score: SkillScore, turns: list[Any], per_driver: int = 2) -> list[Qu
     quotes: list[Quote] = []
     for d in score.drivers:
         code = d.marker.evidence
-        if not code:
+        # Quote turns only where they show what moved the score: reflections when reflections raised
+        # it, interruptions when interruptions lowered it (never advice turns beside "no directive replies").
+        if not code or (d.pull > 0) != d.marker.higher_is_better:
             continue
         n = 0
         for tc in turns:

@@ -46,7 +46,7 @@ def test_rushed_session_scores_lower_on_patience_and_says_why(sample_results):
     assert rushed.score < patient.score - 25
     assert rushed.band == "needs work"
     reasons = " ".join(d.describe() for d in rushed.drivers)
-    assert "interruptions" in reasons or "pause" in reasons
+    assert "Interruptions" in reasons or "pause" in reasons
     assert any(q.code == "interruption" for q in rushed.quotes)
     assert rushed.suggestion
 
@@ -55,7 +55,8 @@ def test_lecturing_session_gives_the_client_little_room(sample_results):
     lect = sample_results["lecturing"].skills.by_key("patience")
     patient = sample_results["patient_validating"].skills.by_key("patience")
     assert lect.score < patient.score
-    assert any("client_talk_share_words" in d.describe() and d.pull < 0 for d in lect.drivers)
+    assert any(d.marker.figure == "client_talk_share_words" and d.pull < 0 for d in lect.drivers)
+    assert any("Client share of words" in d.describe() for d in lect.drivers)
 
 
 def test_untimed_session_scores_without_timing_figures(sample_results):
@@ -82,8 +83,9 @@ def test_editing_a_weight_changes_the_score_as_expected(tmp_path, sample_results
     path = _copy_map(tmp_path)
     text = path.read_text()
     # Give interruptions (scored low in this session) far more weight: patience must fall.
-    text = text.replace('figure = "n_interruptions"\nper = "n_client_turns"\nweight = 2',
-                        'figure = "n_interruptions"\nper = "n_client_turns"\nweight = 20')
+    old = 'label = "Interruptions per client turn"\nper = "n_client_turns"\nweight = 2\n'
+    assert old in text
+    text = text.replace(old, old.replace("weight = 2", "weight = 20"))
     path.write_text(text)
     edited = score_session(row, load_skill_map(path)).by_key("patience").score
     assert edited < base
@@ -148,3 +150,17 @@ def test_quotes_show_the_sentence_around_the_evidence():
     long = "so " + "word " * 60 + "it sounds like you are exhausted " + "more " * 60
     q = quote_around(long, long.index("it sounds"), long.index("it sounds") + 14)
     assert "it sounds like you are exhausted" in q and len(q) <= 162 and q.startswith("…") and q.endswith("…")
+
+
+def test_quotes_follow_the_direction_of_each_driver(sample_results):
+    """Advice turns are never quoted beside 'no directive replies' pulling a score up."""
+    for res in sample_results.values():
+        for skill in res.skills.skills:
+            shown = {q.code for q in skill.quotes}
+            for d in skill.drivers:
+                if d.marker.evidence in shown and d.marker.evidence not in {
+                    x.marker.evidence for x in skill.drivers if (x.pull > 0) == x.marker.higher_is_better
+                }:
+                    raise AssertionError(f"{skill.key}: quotes for {d.marker.name} against its direction")
+    rushed = sample_results["rushed_interrupting"].skills.by_key("patience")
+    assert any(q.code == "interruption" for q in rushed.quotes)
