@@ -270,3 +270,42 @@ def test_echo_normalisation(nlp):
     assert norm("drank") == norm("drinking")
     assert norm("stressful") == norm("stressed")
     assert norm("feelings") == norm("feel")
+
+
+# Categories reviewed in the question / double-sided / lecture round (sentences written for these tests).
+STEM_THEN_QUESTION = [
+    ("Honestly the evenings are when I reach for the bottle, after the kids are asleep.",
+     "It sounds like the evenings after bedtime are the hardest. What usually happens then?"),
+    ("honestly the evenings are when i reach for the bottle after the kids are asleep",
+     "it sounds like the evenings after bedtime are the hardest what happens then"),
+]
+LECTURE_NEGATIVES = [
+    ("I don't see why my gran's cough matters to me.",
+     "Smoke in the house stays in the curtains for weeks. You need to keep it outside, and you should ask "
+     "your doctor about patches."),
+    ("i don't see why my gran's cough matters to me",
+     "smoke in the house stays in the curtains for weeks you need to keep it outside and you should ask "
+     "your doctor about patches"),
+    ("I forget my inhaler most days.", "See you next week, and bring the diary with you."),
+]
+
+
+@pytest.mark.parametrize("client,turn", STEM_THEN_QUESTION)
+def test_genuine_stem_before_a_question_is_still_a_reflection(nlp, client, turn):
+    """MITI 4.2.1 codes a reflection followed by a question as both."""
+    kind, hits = classify_reflection(nlp(turn), _ctx(nlp, client))
+    assert kind in ("simple", "complex"), hits
+
+
+@pytest.mark.parametrize("client,turn", LECTURE_NEGATIVES)
+def test_lecture_and_closing_talk_is_not_a_reflection(nlp, client, turn):
+    kind, hits = classify_reflection(nlp(turn), _ctx(nlp, client))
+    assert kind is None, hits
+
+
+def test_double_sided_reflection_is_complex(nlp):
+    client = "Part of me wants to stop gambling, but the wins are the only fun I get."
+    for turn in ("On the one hand you want to stop, and on the other hand the wins are your fun.",
+                 "on the one hand you want to stop and on the other hand the wins are your fun"):
+        kind, hits = classify_reflection(nlp(turn), [nlp(client)])
+        assert kind == "complex", hits
