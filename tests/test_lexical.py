@@ -227,6 +227,12 @@ ADVICE_POSITIVE = {
         "We're going to have to get that blood pressure down.",
         "Okay so just cut back a bit on the weekdays.",
     ],
+    "own_voice_telling_and_conditional_directive": [
+        "As your nurse, I need to tell you, you need to stop drinking before the surgery.",
+        "I'm telling you, you have to get that mole looked at.",
+        "If you really want the pain to ease, you have to do the stretches every day.",
+        "If you want the weight to come off, you need to walk more.",
+    ],
 }
 
 ADVICE_NEGATIVE = {
@@ -270,6 +276,16 @@ ADVICE_NEGATIVE = {
         "What are some reasons why it would be good for you to change?",
         "Where have you got to with the housing forms?",
         "Can you tell me how you are going to take the tablets?",
+        "So what do you think you need to do next?",
+        "Okay, and what do you think you're going to have to change first?",
+    ],
+    "reported_demand_decision_or_disfluent_relative": [
+        "Your partner wants you to cut down on the wine.",
+        "Your boss expects you to have the report done, and you feel you should.",
+        "That's a decision you have to make for yourself.",
+        "It's a call you've got to make, not me.",
+        "You already know what you, you need to change.",
+        "Those are the changes that you, you'd have to make.",
     ],
     "questions_asking_client_ideas_or_options": [
         "Would you be open to hearing what other people have tried?",

@@ -62,6 +62,12 @@ QUESTION_FORM = "question_form"  # pattern value in models/patterns/advice.jsonl
 SCOPE_TOKENS = 12
 # Matches starting with these words speak in the clinician's own voice and are never covered by a scope frame.
 OWN_VOICE = frozenset({"i", "my", "if", "we", "our"})
+# A reported-speech frame right after the clinician's own "I" ("I need to tell you ...", "I'm telling you ...") is the
+# clinician speaking, not a report of someone else's words: it covers nothing.  Words allowed between "I" and the frame:
+FRAME_OWN_VOICE_GAP = frozenset(
+    {"'m", "m", "am", "need", "have", "got", "to", "ta", "want", "wan", "na", "just", "really", "honestly", "'ll", "ll",
+     "will", "'d", "d", "would", "do", "gon", "going", "am", "'ve", "ve", "must", "should", "also", "um", "uh", "i"}
+)
 # Soft proposals ("you could try", "maybe you could"): when the same turn lays out a menu (an ``advice_options`` match,
 # "either ... or", "another option"), MITI 4.2.1 codes the offer as options left to the client (Emphasize Autonomy),
 # not Persuade; directive cues ("you need to", "I'd recommend") stay advice in any case.
@@ -170,7 +176,24 @@ def _in_scope(frame: Span, span: Span) -> bool:
     match is in the clinician's own voice ("... I think you should", "my advice"): those cues open a new clause."""
     if not frame.start <= span.start <= frame.end + SCOPE_TOKENS or span.sent.start != frame.sent.start:
         return False
+    if _own_voice_frame(frame):
+        return False
     return span[0].lower_ not in OWN_VOICE
+
+
+def _own_voice_frame(frame: Span) -> bool:
+    """True when ``frame`` follows the clinician's "I" with only auxiliaries between ("I need to tell you", "I'm
+    telling you"): works mid-turn in unpunctuated text as well."""
+    doc = frame.doc
+    i = frame.start - 1
+    while i >= max(0, frame.start - 5):
+        low = doc[i].lower_
+        if low == "i":
+            return True
+        if low not in FRAME_OWN_VOICE_GAP:
+            return False
+        i -= 1
+    return False
 
 
 def _in_question(span: Span) -> bool:
