@@ -26,7 +26,7 @@ from typing import Any
 from .agreement import BinaryAgreement, binary_agreement, cohen_kappa, roc_auc, spearman
 from .errors import ConfigError, FormatError
 from .model import Segment, Transcript, merge_segments
-from .pipeline import Options, analyze_transcript
+from .pipeline import analyze_transcript
 from .resources import load_toml
 from .roles import assign_roles
 from .nlp import build_nlp

@@ -81,7 +81,7 @@ def test_bad_date_names_file_and_line(tmp_path, bad):
         load_manifest(tmp_path)
     assert ei.value.path == str(tmp_path / "manifest.csv")
     assert ei.value.line == 4  # a blank line sits between the rows
-    assert f"manifest.csv:4" in str(ei.value) and bad in str(ei.value)
+    assert "manifest.csv:4" in str(ei.value) and bad in str(ei.value)
 
 
 def test_duplicate_row_is_an_error(tmp_path):

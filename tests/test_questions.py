@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from analyzer.markers.questions import classify_question, pattern_set
-from analyzer.resources import load_jsonl
 
 OPEN = [
     "What brings you here today?",

@@ -23,13 +23,11 @@ opener patterns need a wh-word *followed by an auxiliary or verb*.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
 
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from ..resources import load_jsonl, word_list
+from ..resources import word_list
 from .base import Hit
 from .patterns import PatternSet, TokenView, token_view
 
