@@ -126,12 +126,8 @@ def session_row(transcript: Transcript, markers: SessionMarkers, pipeline: str) 
         "n_turns": len(turns),
         "n_words_clinician": sum(tc.n_words for tc in turns if tc.turn.role == "clinician"),
         "n_words_client": sum(tc.n_words for tc in turns if tc.turn.role == "client"),
-        "duration_s": None,
     }
-    from .markers.talk import session_duration_s
-
-    row["duration_s"] = session_duration_s(transcript.turns)
-    row.update(markers.figures)
+    row.update(markers.figures)  # talk and timing first (duration_s …), then the codes
     row["warnings"] = " | ".join(transcript.warnings)
     return row
 

@@ -169,16 +169,20 @@ def _ratio(a: float, b: float, digits: int = 3) -> float | None:
     return round(a / b, digits) if b else None
 
 
-def _next_client(codes: list[TurnCodes], i: int) -> TurnCodes | None:
-    """The client's next substantive turn after turn ``i``, before the clinician speaks again."""
-    for tc in codes[i + 1 :]:
+def _next_client_turns(codes: list[TurnCodes]) -> list[TurnCodes | None]:
+    """For each turn, the client's next substantive turn before the clinician speaks again (one backward pass)."""
+    out: list[TurnCodes | None] = [None] * len(codes)
+    nxt: TurnCodes | None = None
+    for i in range(len(codes) - 1, -1, -1):
+        out[i] = nxt
+        tc = codes[i]
         if tc.backchannel:
             continue
         if tc.turn.role == "client":
-            return tc
-        if tc.turn.role == "clinician":
-            return None
-    return None
+            nxt = tc
+        elif tc.turn.role == "clinician":
+            nxt = None
+    return out
 
 
 def _code_figures(codes: list[TurnCodes], settings: MarkerSettings) -> dict[str, Any]:
@@ -212,13 +216,10 @@ def _code_figures(codes: list[TurnCodes], settings: MarkerSettings) -> dict[str,
         f[f"{figure}_band"] = _miti_band(f[figure], fair, good)
 
     # Response-contingent: how much the client says next, after a reflection vs after a question.
+    next_client = _next_client_turns(codes)
     after_r, after_q = [], []
-    clin_ids = {id(c) for c in clin}
-    for i, c in enumerate(codes):
-        if id(c) not in clin_ids:
-            continue
-        nxt = _next_client(codes, i)
-        if nxt is None:
+    for c, nxt in zip(codes, next_client):
+        if c.turn.role != "clinician" or c.backchannel or nxt is None:
             continue
         if c.reflection is not None and c.question is None:
             after_r.append(nxt.n_words)
@@ -227,7 +228,7 @@ def _code_figures(codes: list[TurnCodes], settings: MarkerSettings) -> dict[str,
     f["client_words_after_reflection"] = _mean(after_r)
     f["client_words_after_question"] = _mean(after_q)
 
-    f.update(_sentiment_figures(codes, clin, client, settings))
+    f.update(_sentiment_figures(codes, clin, client, next_client, settings))
 
     # Clarity of the clinician's speech.
     wps = [(c.words_per_sentence, c.n_words) for c in clin if c.words_per_sentence is not None]
@@ -244,7 +245,11 @@ def _code_figures(codes: list[TurnCodes], settings: MarkerSettings) -> dict[str,
 
 
 def _sentiment_figures(
-    codes: list[TurnCodes], clin: list[TurnCodes], client: list[TurnCodes], s: MarkerSettings
+    codes: list[TurnCodes],
+    clin: list[TurnCodes],
+    client: list[TurnCodes],
+    next_client: list[TurnCodes | None],
+    s: MarkerSettings,
 ) -> dict[str, Any]:
     """Client arc, shifts, recovery after negative peaks, and what the clinician does after a negative turn."""
     scores = [c.sentiment for c in client if c.sentiment is not None]
@@ -284,7 +289,7 @@ def _sentiment_figures(
             responded += 1
             empathic += is_empathic
             directive += is_directive and not is_empathic
-        nxt = _next_client(codes, i)
+        nxt = next_client[i]
         if nxt is not None and nxt.sentiment is not None:
             if is_empathic:
                 after_empathic.append(nxt.sentiment)

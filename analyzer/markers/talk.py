@@ -164,6 +164,7 @@ def talk_figures(
         return round(a / (a + b), 3)
 
     return {
+        "duration_s": duration,
         "clinician_talk_share_words": share(w_clin, w_client),
         "client_talk_share_words": share(w_client, w_clin),
         "clinician_talk_share_time": share(s_clin, s_client),
