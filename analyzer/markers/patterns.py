@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, LOWER, ORTH, SENT_START, SPACY
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
@@ -48,18 +49,22 @@ class TokenView:
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
-        toks = list(doc)
-        self.lowers: list[str] = [t.lower_ for t in toks]
-        self.orths: list[str] = [t.text for t in toks]
-        trailing = [t.whitespace_ for t in toks]
+        # One C-level copy of the token attributes instead of a Token object per token (Doc.__iter__ makes
+        # one for every token and each attribute read goes through it); strings come from the string store
+        # through a per-vocab cache, so each distinct word is decoded once per process, not once per token.
+        cols = doc.to_array(_VIEW_ATTRS).T.tolist() if len(doc) else [[] for _ in _VIEW_ATTRS]
+        lower_ids, orth_ids, puncts, spaces, alphas, sent_starts, idxs, trailing = cols
+        strings = _strings_of(doc.vocab)
+        self.lowers: list[str] = [strings[h] if h in strings else _string(doc.vocab, strings, h) for h in lower_ids]
+        self.orths: list[str] = [strings[h] if h in strings else _string(doc.vocab, strings, h) for h in orth_ids]
         # Doc.text, which spaCy rebuilds from new Token objects on every read: each token's text_with_ws
-        self.text: str = "".join(map(str.__add__, self.orths, trailing))
-        self.puncts: list[bool] = [t.is_punct for t in toks]
-        self.spaces: list[bool] = [t.is_space for t in toks]
-        self.alphas: list[bool] = [t.is_alpha for t in toks]
-        self.sent_starts: list[bool] = [bool(t.is_sent_start) for t in toks]
-        self.idxs: list[int] = [t.idx for t in toks]
-        self.glued: list[bool] = [w == "" for w in trailing]  # no whitespace after the token
+        self.text: str = "".join([o + " " if w else o for o, w in zip(self.orths, trailing)])
+        self.puncts: list[bool] = [x == 1 for x in puncts]
+        self.spaces: list[bool] = [x == 1 for x in spaces]
+        self.alphas: list[bool] = [x == 1 for x in alphas]
+        self.sent_starts: list[bool] = [x == 1 for x in sent_starts]  # Token.is_sent_start is True only for 1
+        self.idxs: list[int] = idxs
+        self.glued: list[bool] = [w == 0 for w in trailing]  # no whitespace after the token
         self._ext: dict[str, list[Any]] = {}
         self._sents: list[tuple[int, int]] | None = None
 
@@ -93,6 +98,24 @@ class TokenView:
                 values = [getattr(t._, name) for t in self.doc]
             self._ext[name] = values
         return values
+
+
+_VIEW_ATTRS = [LOWER, ORTH, IS_PUNCT, IS_SPACE, IS_ALPHA, SENT_START, IDX, SPACY]
+_STRING_CACHE_SIZE = 500_000  # distinct strings remembered per vocab (bounded: a run's vocabulary grows)
+_STRINGS: dict[int, dict[int, str]] = {}
+
+
+def _strings_of(vocab: Vocab) -> dict[int, str]:
+    """The hash → text cache of ``vocab``'s string store (one per vocab, see TokenView)."""
+    cache = _STRINGS.get(id(vocab))
+    if cache is None or len(cache) > _STRING_CACHE_SIZE:
+        cache = _STRINGS[id(vocab)] = {}
+    return cache
+
+
+def _string(vocab: Vocab, cache: dict[int, str], key: int) -> str:
+    text = cache[key] = vocab.strings[key]
+    return text
 
 
 # extension name -> function computing every token's value from a TokenView (see TokenView.ext)
