@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,9 +17,10 @@ from . import __version__
 from . import io as readers
 from .errors import AnalyzerError
 from .nlp import DEFAULT_PIPELINE, build_nlp, pipeline_label
-from .pipeline import FileResult, Options
-from .run import run_analysis
 from .tables import AtomicCSV
+
+if TYPE_CHECKING:  # the analysis modules load spaCy: imported by the commands that analyse (fast --version, export)
+    from .pipeline import FileResult
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,6 +63,9 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
     and adds the sessions to the history.  A file that cannot be read is
     reported and the rest are analysed; the exit code is then 1.
     """
+    from .pipeline import Options
+    from .run import run_analysis
+
     files, _ = readers.discover(paths)
     if not files and all(p.exists() for p in paths):
         raise click.ClickException("no transcripts found (supported: " + ", ".join(sorted(readers.SUFFIXES)) + ")")

@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
+from typing import TYPE_CHECKING
 
 from .errors import ModelError
+
+if TYPE_CHECKING:  # spaCy is imported when a pipeline is first built: commands that need none start fast
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 DEFAULT_PIPELINE = "blank:en"
 BATCH_SIZE = 256
@@ -29,6 +31,10 @@ def build_nlp(name: str | None = None) -> Language:
     Components the markers never read (NER, a trained text classifier) are
     excluded to keep throughput high.
     """
+    import spacy
+
+    from . import sentencizer  # noqa: F401  (registers the sa_sentencizer factory)
+
     name = name or DEFAULT_PIPELINE
     if name.startswith("blank:"):
         try:
@@ -44,12 +50,14 @@ def build_nlp(name: str | None = None) -> Language:
                 f"or run without --spacy-model to use {DEFAULT_PIPELINE}"
             ) from exc
     if not (nlp.has_pipe("parser") or nlp.has_pipe("senter") or nlp.has_pipe("sentencizer")):
-        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("sa_sentencizer", name="sentencizer")
     return nlp
 
 
 def pipeline_label(nlp: Language) -> str:
     """A short description of the pipeline that ran, for output tables."""
+    import spacy
+
     meta = nlp.meta
     name = meta.get("name") or "blank"
     lang = meta.get("lang") or nlp.lang

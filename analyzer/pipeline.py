@@ -208,7 +208,11 @@ def _load_skill_map(path: str | None, stamp: tuple[int, int] | None) -> Any:
 
 
 def _analyze_file_star(args: tuple[Path, Options]) -> FileResult:
-    return analyze_file(*args)
+    from .gctune import after_file
+
+    result = analyze_file(*args)
+    after_file()
+    return result
 
 
 def analyze_files(paths: Sequence[str | Path], options: Options = Options(), jobs: int = 1) -> Iterator[FileResult]:
@@ -217,14 +221,32 @@ def analyze_files(paths: Sequence[str | Path], options: Options = Options(), job
     Results stream: each file's result is yielded as soon as it is ready (in
     input order) so a caller can write it and let it go.
     """
+    from .gctune import after_file, tuned_gc
+
     paths = [Path(p) for p in paths]
-    if jobs <= 1 or len(paths) <= 1:
-        for p in paths:
-            yield analyze_file(p, options)
-        return
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
-    with ctx.Pool(processes=jobs) as pool:
-        yield from pool.imap(_analyze_file_star, ((p, options) for p in paths), chunksize=1)
+    _warm_up(options)
+    with tuned_gc():  # forked workers inherit the frozen start-up objects and the thresholds
+        if jobs <= 1 or len(paths) <= 1:
+            for p in paths:
+                yield analyze_file(p, options)
+                after_file()
+            return
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
+        with ctx.Pool(processes=jobs) as pool:
+            yield from pool.imap(_analyze_file_star, ((p, options) for p in paths), chunksize=1)
+
+
+def _warm_up(options: Options) -> None:
+    """Build the pipeline, settings and scorer before a run (then frozen for the collector, shared by forks)."""
+    from .markers.sentiment import get_scorer
+
+    try:
+        build_nlp(options.spacy_model)
+        load_settings(options.settings_file)
+        _skill_map(options.skill_map_file)
+        get_scorer()
+    except AnalyzerError:
+        pass  # every file reports it
 
 
 def analyze(

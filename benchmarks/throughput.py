@@ -153,6 +153,11 @@ def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+def cpu_s() -> float:
+    """CPU seconds used so far by this process and its finished workers (other load on the machine aside)."""
+    return sum(r.ru_utime + r.ru_stime for r in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+
+
 def child_analyze(spec: dict[str, Any]) -> dict[str, Any]:
     """One ``analyze`` run as the CLI makes it; peak memory after each quarter of the files."""
     from analyzer.pipeline import Options
@@ -169,11 +174,11 @@ def child_analyze(spec: dict[str, Any]) -> dict[str, Any]:
         if done[0] in marks:
             rss.append(rss_mb())
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_s()
     summary = run_analysis(files, spec["out"], Options(), jobs=spec["jobs"], history=spec["history"],
                            reports=spec["reports"], manifest=False, on_file=on_file)
     elapsed = time.perf_counter() - start
-    return {"elapsed": elapsed, "rss": rss, "workers_rss": rss_mb(resource.RUSAGE_CHILDREN),
+    return {"elapsed": elapsed, "cpu": cpu_s() - cpu, "rss": rss, "workers_rss": rss_mb(resource.RUSAGE_CHILDREN),
             "sessions": summary.sessions, "failed": summary.failed}
 
 
@@ -184,13 +189,13 @@ def child_floor(spec: dict[str, Any]) -> dict[str, Any]:
 
     texts = corpus_texts([Path(p) for p in spec["files"]])
     nlp, vader = spacy.blank("en"), SentimentIntensityAnalyzer()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_s()
     for _ in nlp.tokenizer.pipe(texts, batch_size=256):
         pass
     t_tok = time.perf_counter() - start
     for t in texts:
         vader.polarity_scores(t)
-    return {"elapsed": time.perf_counter() - start, "tokenizer": t_tok, "rss": [rss_mb()]}
+    return {"elapsed": time.perf_counter() - start, "cpu": cpu_s() - cpu, "tokenizer": t_tok, "rss": [rss_mb()]}
 
 
 def child_peer(spec: dict[str, Any]) -> dict[str, Any]:
@@ -200,11 +205,11 @@ def child_peer(spec: dict[str, Any]) -> dict[str, Any]:
 
     texts = corpus_texts([Path(p) for p in spec["files"]])
     nlp, vader = spacy.load(PEER), SentimentIntensityAnalyzer()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_s()
     for t in texts:
         nlp(t)
         vader.polarity_scores(t)
-    return {"elapsed": time.perf_counter() - start, "rss": [rss_mb()], "pipes": nlp.pipe_names}
+    return {"elapsed": time.perf_counter() - start, "cpu": cpu_s() - cpu, "rss": [rss_mb()], "pipes": nlp.pipe_names}
 
 
 CHILDREN = {"analyze": child_analyze, "floor": child_floor, "peer": child_peer}
@@ -232,10 +237,16 @@ def wall(args: list[str], repeat: int = 3) -> float:
 # --------------------------------------------------------------------------- report
 
 
-def line(label: str, words: int, elapsed: float, floor_wps: float | None, extra: str = "") -> float:
-    wps = words / elapsed
+FLOOR_CPU: list[float] = []  # words per CPU-second of the floor, set once measured
+
+
+def line(label: str, words: int, r: dict[str, Any], floor_wps: float | None, extra: str = "") -> float:
+    """One result: wall words/s and its ratio to the floor; words per CPU-second and that ratio too."""
+    wps, cps = words / r["elapsed"], words / r["cpu"]
     ratio = f"{wps / floor_wps:6.3f} × floor" if floor_wps else " " * 14
-    print(f"{label:<46}{wps:>11,.0f} words/s  {ratio}  {elapsed:7.1f} s  {extra}", flush=True)
+    cratio = f" ({cps / FLOOR_CPU[0]:.3f} ×)" if FLOOR_CPU else ""
+    print(f"{label:<52}{wps:>10,.0f} words/s {ratio} {r['elapsed']:7.1f} s | {cps:>9,.0f} words/CPU-s{cratio:<10} {extra}",
+          flush=True)
     return wps
 
 
@@ -270,8 +281,9 @@ def main() -> None:
               f"shuffled across sessions; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
         fl = measure("floor", {"files": names})
         floor_wps = words / fl["elapsed"]
-        line("floor: blank tokenizer + VADER per turn", words, fl["elapsed"], None,
+        line("floor: blank tokenizer + VADER per turn", words, fl, None,
              f"(tokenizer alone {words / fl['tokenizer']:,.0f} words/s)")
+        FLOOR_CPU.append(words / fl["cpu"])
 
         def analyze(label: str, jobs: int, reports: bool, history: bool, sub: list[str] | None = None,
                     sub_words: int | None = None) -> tuple[float, dict[str, Any]]:
@@ -279,27 +291,27 @@ def main() -> None:
             r = measure("analyze", {"files": sub or names, "out": str(out), "jobs": jobs, "reports": reports,
                                     "history": history})
             r["out"] = out
-            return line(label, sub_words or words, r["elapsed"], floor_wps, f"{r['sessions']} sessions"), r
+            return line(label, sub_words or words, r, floor_wps, f"{r['sessions']} sessions"), r
 
         d1, r1 = analyze("default path (reports, CSVs, history), --jobs 1", 1, True, True)
-        print(f"{'':<46}{rss_text(r1)}")
+        print(f"{'':<52}{rss_text(r1)}")
         t1, rt = analyze("tables only (--no-reports --no-history), --jobs 1", 1, False, False)
-        print(f"{'':<46}{rss_text(rt)}")
+        print(f"{'':<52}{rss_text(rt)}")
         if args.jobs > 1:
             dn, rn = analyze(f"default path, --jobs {args.jobs}", args.jobs, True, True)
-            print(f"{'':<46}speed-up over --jobs 1: {dn / d1:.2f}×; {rss_text(rn)}")
+            print(f"{'':<52}speed-up over --jobs 1: {dn / d1:.2f}×; {rss_text(rn)}")
         if importlib.util.find_spec(PEER):
             k = max(1, len(files) * peer_goal // words)
             sub_words = sum(len(t.split()) for t in corpus_texts(files[:k]))
             pr = measure("peer", {"files": names[:k]})
-            line(f"peer: {PEER} + VADER per turn ({sub_words:,} words)", sub_words, pr["elapsed"], floor_wps,
+            line(f"peer: {PEER} + VADER per turn ({sub_words:,} words)", sub_words, pr, floor_wps,
                  "+".join(pr["pipes"]))
         else:
             print(f"peer: {PEER} not installed (pip install -e '.[dev]')")
         if huge_mb:
             huge, huge_words = make_huge(Path(tmp), huge_mb, args.seed)
             _, rh = analyze(f"one {huge_mb:g} MB transcript, default path", 1, True, True, [str(huge)], huge_words)
-            print(f"{'':<46}peak RSS {max(rh['rss']):.0f} MiB for {huge_words:,} words in one session")
+            print(f"{'':<52}peak RSS {max(rh['rss']):.0f} MiB for {huge_words:,} words in one session")
         out = r1["out"]
         print(f"start-up: --version {wall(['--version']):.2f} s; export {wall(['export', '--history', str(out / 'history.sqlite'), '--out', str(Path(tmp) / 'sup.csv')]):.2f} s "
               f"(best of 3, wall)")
