@@ -24,7 +24,9 @@ class ArraySentencizer(Sentencizer):
     """
 
     def predict(self, docs: Any) -> list[list[bool]]:  # type: ignore[override]
-        punct = {hash_string(c) for c in self.punct_chars}
+        punct = getattr(self, "_punct_hashes", None)
+        if punct is None or len(punct) != len(self.punct_chars):
+            punct = self._punct_hashes = {hash_string(c) for c in self.punct_chars}
         guesses = []
         for doc in docs:
             n = len(doc)

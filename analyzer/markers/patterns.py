@@ -243,6 +243,18 @@ def _first_words(pattern: list[dict[str, Any]], k: int = 0) -> frozenset[str] | 
     return words
 
 
+def _lead_anchor(steps: list[Step], ops: list[str | None] | None) -> tuple[frozenset[str], int] | None:
+    """For a rule opening with optional steps: the words of its first required step and how many steps
+    precede it (a match starts at most that many tokens before one of them); None when unbounded."""
+    for k, (words, _) in enumerate(steps):
+        op = ops[k] if ops else None
+        if op is None:
+            return (words, k) if words is not None else None
+        if op != "?":
+            return None
+    return None
+
+
 def _ok(step: Step, v: TokenView, i: int) -> bool:
     """Whether token ``i`` satisfies ``step``."""
     words, pred = step
@@ -405,6 +417,18 @@ class PatternSet:
         # start whose second word, if known, is the next word.
         self._candidates: dict[str, tuple[int, ...]] = {w: tuple(ns) for w, ns in self._by_word.items()}
         self._anywhere = tuple(n for n in self._any_start if self._rules[n][3] is None)
+        # Rules that may start anywhere only because they open with optional steps ("a word, then maybe a
+        # comma, then 'make sure' ...") start at most a few tokens before a required word: word -> how far.
+        self._lead_words: dict[str, int] = {}
+        self._start_everywhere = False
+        for n in self._anywhere:
+            lead = _lead_anchor(*self._rules[n][1:3])
+            if lead is None:
+                self._start_everywhere = True
+                continue
+            words, back = lead
+            for w in words:
+                self._lead_words[w] = max(back, self._lead_words.get(w, 0))
         next_words = {w for n in self._any_start if self._rules[n][3] is not None for w in self._rules[n][3]}
         self._by_next_word: dict[str, tuple[int, ...]] = {
             w: tuple(n for n in self._any_start if self._rules[n][3] is None or w in self._rules[n][3]) for w in next_words
@@ -455,12 +479,17 @@ class PatternSet:
         rules, candidates, by_next_word = self._rules, self._candidates, self._by_next_word
         lowers = v.lowers
         # where a rule may start: any token when some rule may start anywhere, else at an indexed word or before one
-        if self._anywhere:
+        if self._start_everywhere:
             starts: Iterable[int] = range(lo, hi)
         else:
             starts = [
                 i for i in range(lo, hi) if lowers[i] in candidates or (i + 1 < hi and lowers[i + 1] in by_next_word)
             ]
+            lead = self._lead_words
+            if lead:
+                extra = {i - d for i in range(lo, hi) if lowers[i] in lead for d in range(lead[lowers[i]] + 1)}
+                if extra:
+                    starts = sorted(extra.union(starts).intersection(range(lo, hi)))
         # the rules whose required words occur in the text: the others are skipped wherever they could start
         active = set(self._unanchored)
         if starts:
