@@ -43,11 +43,19 @@ class SessionResult:
 
     def turn_rows(self) -> list[dict[str, Any]]:
         """One row per turn, in TURN_COLUMNS order."""
-        return [turn_row(self.session_id, tc) for tc in self.markers.turns]
+        return list(self.iter_turn_rows())
+
+    def iter_turn_rows(self) -> Iterator[dict[str, Any]]:
+        """:meth:`turn_rows` one at a time (a huge session's rows are written without all being held)."""
+        return (turn_row(self.session_id, tc) for tc in self.markers.turns)
 
     def evidence_rows(self) -> list[dict[str, Any]]:
         """One row per detection, with rule id and span."""
-        return [
+        return list(self.iter_evidence_rows())
+
+    def iter_evidence_rows(self) -> Iterator[dict[str, Any]]:
+        """:meth:`evidence_rows` one at a time."""
+        return (
             {
                 "session_id": self.session_id,
                 "turn": tc.turn.index,
@@ -60,7 +68,7 @@ class SessionResult:
             }
             for tc in self.markers.turns
             for h in tc.hits
-        ]
+        )
 
 
 @dataclass
@@ -140,14 +148,10 @@ def analyze_transcript(
 ) -> SessionResult:
     """Analyse one transcript: annotate, detect markers, score skills, build its session row."""
     nlp = nlp or build_nlp()
-    docs = annotate(transcript, nlp)
+    # Docs stream from the pipeline into the markers, which let each go once no later turn needs it:
+    # a session's Docs are never all in memory at once (one huge transcript stays small).
+    docs = pipe_texts(nlp, (t.text for t in transcript.turns))
     markers = code_session(transcript, docs, settings or load_settings())
-    # The markers cache per-Doc results in ``Doc.user_data`` that point back to the Doc (token lists,
-    # matched Spans); dropping them breaks those cycles, so each Doc is freed right here by reference
-    # counting instead of piling up for Python's cycle collector (which then costs a quarter of the run).
-    for doc in docs:
-        doc.user_data.clear()
-    del docs  # never hold Docs longer than one session
     row = session_row(transcript, markers, pipeline_label(nlp))
     result = SessionResult(transcript, markers, row)
     if skill_map is not False:

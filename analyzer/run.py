@@ -108,8 +108,8 @@ def run_analysis(
                 summary.sessions += 1
                 if sr.transcript.role_inferred:
                     summary.inferred.append(sr.session_id)
-                turns_csv.write_all(sr.turn_rows())
-                evidence_csv.write_all(sr.evidence_rows())
+                turns_csv.write_all(sr.iter_turn_rows())
+                evidence_csv.write_all(sr.iter_evidence_rows())
                 sessions_csv.write(sr.session)
                 if reports:
                     from .report import report_filename, write_session_report

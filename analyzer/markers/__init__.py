@@ -10,7 +10,7 @@ this module only sequences them and computes the session-level rates.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,56 +85,78 @@ class SessionMarkers:
     figures: dict[str, Any]
 
 
-def code_session(transcript: Transcript, docs: Sequence[Doc], settings: MarkerSettings | None = None) -> SessionMarkers:
-    """Detect every marker in every turn of ``transcript`` (``docs`` are its turns' Docs, in order)."""
+def code_session(transcript: Transcript, docs: Iterable[Doc], settings: MarkerSettings | None = None) -> SessionMarkers:
+    """Detect every marker in every turn of ``transcript`` (``docs`` are its turns' Docs, in order).
+
+    One pass: ``docs`` may be a stream (``nlp.pipe``); each Doc is let go (its caches cleared) as soon
+    as no later turn can need it as context, so a session's Docs are never all held at once.
+    """
     settings = settings or load_settings()
     turns = transcript.turns
-    if len(docs) != len(turns):
-        raise ValueError("one Doc per turn is required")
     scorer = get_scorer()
     scorer.new_session()
     codes: list[TurnCodes] = []
+    timing_at: list[int] = []  # where each turn's timing evidence goes among its hits (after a backchannel's)
+    clinician = _ClinicianCoder(settings)
+    docs = iter(docs)
     for turn, doc in zip(turns, docs):
         n = count_words(doc)
         bc, bc_hit = is_backchannel(doc) if n <= settings.backchannel_max_words else (False, None)
         tc = TurnCodes(turn=turn, n_words=n, backchannel=bc, flags={f: False for f in TURN_FLAGS})
         if bc_hit:
             tc.hits.append(bc_hit)
+        timing_at.append(len(tc.hits))
         tc.sentiment, tc.sentence_sentiment = scorer.turn_and_sentence_scores(doc)
         codes.append(tc)
+        clinician.code(tc, doc)
+    clinician.release()
+    if len(codes) != len(turns) or next(docs, None) is not None:
+        raise ValueError("one Doc per turn is required")
 
     timing = turn_timing(turns, [c.backchannel for c in codes], settings)
-    for tc, tm in zip(codes, timing):
+    for tc, tm, k in zip(codes, timing, timing_at):
         tc.pause_before_response_s = tm.pause_before_response_s
         tc.interruption = tm.interruption
         if tm.evidence:
-            tc.hits.append(tm.evidence)
+            tc.hits.insert(k, tm.evidence)
 
-    _code_clinician_turns(codes, docs, settings)
     figures = talk_figures(turns, [c.n_words for c in codes], [c.backchannel for c in codes], timing, settings)
     figures.update(_code_figures(codes, settings))
     return SessionMarkers(transcript, codes, figures)
 
 
-def _code_clinician_turns(codes: list[TurnCodes], docs: Sequence[Doc], settings: MarkerSettings) -> None:
-    """Questions, reflections, lexical markers and clarity for each clinician turn, in context."""
-    client_context: list[Doc] = []  # client turns since the clinician last spoke (backchannels left out)
-    prev_clinician: Doc | None = None
-    prev_client: Doc | None = None
-    client_turns_so_far = 0
-    for tc, doc in zip(codes, docs):
+class _ClinicianCoder:
+    """Questions, reflections, lexical markers and clarity for each clinician turn, in context.
+
+    Holds only the Docs a later turn may read: the client's last two substantive turns since the
+    clinician spoke, the clinician's previous turn and the client's previous turn.
+    """
+
+    def __init__(self, settings: MarkerSettings) -> None:
+        self.settings = settings
+        self.client_context: list[Doc] = []  # client turns since the clinician last spoke (backchannels left out)
+        self.prev_clinician: Doc | None = None
+        self.prev_client: Doc | None = None
+        self.client_turns_so_far = 0
+        self._held: list[Doc] = []
+
+    def code(self, tc: TurnCodes, doc: Doc) -> None:
+        self._code(tc, doc)
+        self._let_go(doc)
+
+    def _code(self, tc: TurnCodes, doc: Doc) -> None:
         role = tc.turn.role
         if role == "client":
             if not tc.backchannel:
-                client_context.append(doc)
-                prev_client = doc
-                client_turns_so_far += 1
-            continue
+                self.client_context = self.client_context[-1:] + [doc]  # only the last two are ever read
+                self.prev_client = doc
+                self.client_turns_so_far += 1
+            return
         if role != "clinician" or tc.backchannel:
-            continue
+            return
         q, q_hits = classify_question(doc)
-        r, r_hits = classify_reflection(doc, client_context[-2:])
-        lex = code_lexical(doc, prev_clinician, prev_client)
+        r, r_hits = classify_reflection(doc, self.client_context[-2:])
+        lex = code_lexical(doc, self.prev_clinician, self.prev_client)
         tc.question, tc.reflection = q, r
         tc.hits.extend(r_hits + q_hits)
         for code in LEXICAL_CODES:
@@ -142,7 +164,7 @@ def _code_clinician_turns(codes: list[TurnCodes], docs: Sequence[Doc], settings:
             if found:
                 tc.flags[code] = True
                 tc.hits.extend(found)
-        if tc.flags["advice"] and client_turns_so_far < settings.premature_before_client_turns:
+        if tc.flags["advice"] and self.client_turns_so_far < self.settings.premature_before_client_turns:
             tc.flags["premature_advice"] = True
         c = clarity(doc)
         tc.words_per_sentence = c["words_per_sentence"]
@@ -150,8 +172,24 @@ def _code_clinician_turns(codes: list[TurnCodes], docs: Sequence[Doc], settings:
         tc.n_fillers = len(c["fillers"])
         tc.n_jargon = len(c["jargon"])
         tc.hits.extend(c["jargon"])
-        prev_clinician = doc
-        client_context = []
+        self.prev_clinician = doc
+        self.client_context = []
+
+    def _let_go(self, doc: Doc) -> None:
+        """Clear the caches of Docs no later turn can read.  They point back to their Doc (token lists,
+        matched Spans): clearing breaks those cycles, so reference counting frees each Doc at once
+        instead of leaving it to the cycle collector."""
+        keep = [d for d in (self.prev_clinician, self.prev_client, *self.client_context) if d is not None]
+        for d in self._held + [doc]:
+            if not any(d is k for k in keep):
+                d.user_data.clear()
+        self._held = keep
+
+    def release(self) -> None:
+        for d in self._held:
+            d.user_data.clear()
+        self._held = []
+        self.client_context, self.prev_clinician, self.prev_client = [], None, None
 
 
 def _mean(values: Sequence[float]) -> float | None:
