@@ -7,6 +7,7 @@ import spacy
 
 from analyzer import io as readers
 from analyzer.markers import code_session
+from analyzer.markers.settings import load_settings
 from analyzer.markers.patterns import TokenView
 from analyzer.nlp import pipe_texts
 
@@ -30,8 +31,8 @@ def test_streamed_docs_give_the_same_codes_as_a_list(nlp, samples):
     for path in sorted(samples.glob("*.vtt")) + sorted(samples.glob("*.txt")):
         for tr in readers.read(path):
             texts = [t.text for t in tr.turns]
-            listed = code_session(tr, list(nlp.pipe(texts)))
-            streamed = code_session(tr, pipe_texts(nlp, iter(texts)))
+            listed = code_session(tr, list(nlp.pipe(texts)), load_settings())
+            streamed = code_session(tr, pipe_texts(nlp, iter(texts)), load_settings())
             assert _rows(streamed) == _rows(listed)
             assert streamed.figures == listed.figures
 
@@ -40,15 +41,15 @@ def test_a_doc_too_many_or_too_few_is_an_error(nlp, samples):
     tr = readers.read(samples / "typed_notes.txt")[0]
     docs = list(nlp.pipe(t.text for t in tr.turns))
     with pytest.raises(ValueError):
-        code_session(tr, docs[:-1])
+        code_session(tr, docs[:-1], load_settings())
     with pytest.raises(ValueError):
-        code_session(tr, docs + docs[:1])
+        code_session(tr, docs + docs[:1], load_settings())
 
 
 def test_docs_no_later_turn_reads_are_let_go(nlp, samples):
     tr = readers.read(samples / "typed_notes.txt")[0]
     docs = list(nlp.pipe(t.text for t in tr.turns))
-    code_session(tr, docs)
+    code_session(tr, docs, load_settings())
     # their caches (token view, matches) are cleared so reference counting frees them
     assert all(not d.user_data for d in docs)
 

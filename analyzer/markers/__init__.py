@@ -23,7 +23,7 @@ from .lexical import LEXICAL_CODES, code_lexical, is_backchannel
 from .questions import classify_question
 from .reflections import classify_reflection
 from .sentiment import get_scorer
-from .settings import MarkerSettings, load_settings
+from .settings import MarkerSettings
 from .talk import talk_figures, turn_timing
 
 __all__ = ["TurnCodes", "SessionMarkers", "code_session", "Hit", "TURN_FLAGS"]
@@ -85,13 +85,13 @@ class SessionMarkers:
     figures: dict[str, Any]
 
 
-def code_session(transcript: Transcript, docs: Iterable[Doc], settings: MarkerSettings | None = None) -> SessionMarkers:
+def code_session(transcript: Transcript, docs: Iterable[Doc], settings: MarkerSettings) -> SessionMarkers:
     """Detect every marker in every turn of ``transcript`` (``docs`` are its turns' Docs, in order).
 
+    ``settings`` are the run's thresholds (``RunConfig.settings``); nothing here reads models/markers.toml.
     One pass: ``docs`` may be a stream (``nlp.pipe``); each Doc is let go (its caches cleared) as soon
     as no later turn can need it as context, so a session's Docs are never all held at once.
     """
-    settings = settings or load_settings()
     turns = transcript.turns
     scorer = get_scorer()
     scorer.new_session()
@@ -101,7 +101,7 @@ def code_session(transcript: Transcript, docs: Iterable[Doc], settings: MarkerSe
     docs = iter(docs)
     for turn, doc in zip(turns, docs):
         n = count_words(doc)
-        bc, bc_hit = is_backchannel(doc) if n <= settings.backchannel_max_words else (False, None)
+        bc, bc_hit = is_backchannel(doc, settings.backchannel_max_words)
         tc = TurnCodes(turn=turn, n_words=n, backchannel=bc, flags={f: False for f in TURN_FLAGS})
         if bc_hit:
             tc.hits.append(bc_hit)
