@@ -7,6 +7,7 @@ AnalyzerError and leave as one-line messages naming the file and line.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,11 +55,17 @@ def cli() -> None:
 @click.option("--no-history", is_flag=True, help="Do not write a history.")
 @click.option("--no-reports", is_flag=True, help="Write only the tables (faster on very large runs).")
 @click.option("--no-manifest", is_flag=True, help="Ignore manifest.csv files beside the transcripts.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes to use.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="the number of cores",
+              help="Processes to use (with --engine dask and no --scheduler: local workers).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where files are analysed: this machine's processes, or a Dask cluster (pip install 'session-analyzer[dask]').")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Dask scheduler to use with --engine dask (tcp://HOST:PORT); without it a local cluster is started.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the final summary.")
 def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: tuple[str, ...],
             roles_file: str | None, skill_map_file: str | None, settings_file: str | None, spacy_model: str | None,
-            history_file: Path | None, no_history: bool, no_reports: bool, no_manifest: bool, jobs: int, quiet: bool) -> None:
+            history_file: Path | None, no_history: bool, no_reports: bool, no_manifest: bool, jobs: int, engine: str,
+            scheduler: str | None, quiet: bool) -> None:
     """Analyse transcripts (files or folders, searched recursively) into tables and reports.
 
     Writes OUT/turns.csv, sessions.csv, evidence.csv, reports/*.html, index.html
@@ -100,7 +107,7 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
         if bar:
             bar.__enter__()
         summary = run_analysis(paths, out_dir, config, jobs=jobs, history=history, manifest=not no_manifest,
-                               reports=not no_reports, on_file=on_file)
+                               reports=not no_reports, on_file=on_file, engine=engine, scheduler=scheduler)
     except AnalyzerError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:

@@ -11,13 +11,17 @@ sessions are found, analysed and labelled is decided here only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import io as readers
 from .config import RunConfig
 from .errors import AnalyzerError
 from .pipeline import FileResult, SessionResult, analyze_files
+
+if TYPE_CHECKING:
+    from .rendering import RenderedFile, RenderPlan
 
 METADATA_KEYS = ("clinician", "session_date", "client", "metadata_source")
 NO_METADATA: dict[str, str] = {"clinician": "", "session_date": "", "client": "", "metadata_source": "none"}
@@ -66,10 +70,14 @@ class SessionStream:
     """
 
     def __init__(self, paths: Iterable[str | Path], config: RunConfig, *, jobs: int = 1,
-                 manifest: Manifest = True) -> None:
+                 manifest: Manifest = True, render: RenderPlan | None = None, engine: str = "local",
+                 scheduler: str | None = None) -> None:
         self.paths = [Path(p) for p in paths]
         self.config = config
         self.jobs = jobs
+        self.render = render  # set: each file's outputs are rendered by the worker (RenderedFile)
+        self.engine = engine  # "local" (this machine's processes) or "dask" (a cluster's workers)
+        self.scheduler = scheduler
         self.files, self.missing = readers.discover(self.paths)
         self.manifest_error: AnalyzerError | None = None
         self.manifest: dict[str, dict[str, Any]] = {}
@@ -78,8 +86,24 @@ class SessionStream:
         except AnalyzerError as exc:
             self.manifest_error = exc
 
-    def __iter__(self) -> Iterator[FileResult]:
-        for fr in analyze_files(self.files, self.config, jobs=self.jobs):
-            for sr in fr.sessions:
-                attach_metadata(sr, self.manifest)
-            yield fr
+    def __iter__(self) -> Iterator[FileResult | RenderedFile]:
+        # metadata (and, for a run, the rendering) happen where each file is analysed
+        finish = partial(finish_file, self.manifest, self.render)
+        if self.engine == "dask":
+            from .dask_engine import dask_files
+
+            yield from dask_files(self.files, self.config, finish, scheduler=self.scheduler, jobs=self.jobs)
+            return
+        yield from analyze_files(self.files, self.config, jobs=self.jobs, finish=finish)
+
+
+def finish_file(manifest: Mapping[str, Mapping[str, Any]], render: RenderPlan | None,
+                fr: FileResult) -> FileResult | RenderedFile:
+    """Attach each session's metadata and, when a run renders, render the file (runs in the worker)."""
+    for sr in fr.sessions:
+        attach_metadata(sr, manifest)
+    if render is None:
+        return fr
+    from .rendering import render_file
+
+    return render_file(fr, render)

@@ -10,7 +10,7 @@ over processes.
 from __future__ import annotations
 
 import multiprocessing as mp
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -197,23 +197,41 @@ def _config(config: RunConfig | Options | None) -> RunConfig:
     return load_config(config) if config is not None else default_config()
 
 
-def _analyze_file_star(args: tuple[Path, RunConfig]) -> FileResult:
+# A pool worker's run configuration and finishing step, set once per process by _init_worker.
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(config: RunConfig, finish: Callable[[FileResult], Any] | None) -> None:
+    _WORKER.update(config=config, finish=finish)
+
+
+def _work(path: Path) -> Any:
+    return work_on_file(path, _WORKER["config"], _WORKER["finish"])
+
+
+def work_on_file(path: Path, config: RunConfig, finish: Callable[[FileResult], Any] | None = None) -> Any:
+    """Analyse one file and apply ``finish`` to the result, where the file is analysed (any engine)."""
     from .gctune import after_file
 
-    result = analyze_file(*args)
+    result = analyze_file(path, config)
+    if finish is not None:
+        result = finish(result)
     after_file()
     return result
 
 
 def analyze_files(
-    paths: Sequence[str | Path], config: RunConfig | Options | None = None, jobs: int = 1
-) -> Iterator[FileResult]:
+    paths: Sequence[str | Path], config: RunConfig | Options | None = None, jobs: int = 1,
+    *, finish: Callable[[FileResult], Any] | None = None,
+) -> Iterator[Any]:
     """Analyse files in order, one result per file, in ``jobs`` processes.
 
     Results stream: each file's result is yielded as soon as it is ready (in
-    input order) so a caller can write it and let it go.
+    input order) so a caller can write it and let it go.  ``finish`` (a picklable function of a
+    :class:`FileResult`) runs in the worker on each result and its return value is yielded instead:
+    the run uses it to render reports and rows where the file was analysed.
     """
-    from .gctune import after_file, tuned_gc
+    from .gctune import tuned_gc
 
     paths = [Path(p) for p in paths]
     run_config = _config(config)  # loaded once, before any work: a bad file stops the run here
@@ -221,12 +239,11 @@ def analyze_files(
     with tuned_gc():  # forked workers inherit the frozen start-up objects and the thresholds
         if jobs <= 1 or len(paths) <= 1:
             for p in paths:
-                yield analyze_file(p, run_config)
-                after_file()
+                yield work_on_file(p, run_config, finish)
             return
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
-        with ctx.Pool(processes=jobs) as pool:
-            yield from pool.imap(_analyze_file_star, ((p, run_config) for p in paths), chunksize=1)
+        with ctx.Pool(processes=min(jobs, len(paths)), initializer=_init_worker, initargs=(run_config, finish)) as pool:
+            yield from pool.imap(_work, paths, chunksize=1)
 
 
 def _warm_up(config: RunConfig) -> None:

@@ -20,6 +20,7 @@ from .config import Options, RunConfig, load_config
 from .errors import AnalyzerError
 from .orchestrator import METADATA_KEYS, SessionStream
 from .pipeline import FileResult, SessionResult
+from .rendering import RenderedFile, RenderedSession, RenderPlan
 from .skills import SkillMap, load_skill_map, skill_columns
 from .tables import EVIDENCE_COLUMNS, SESSION_COLUMNS, TURN_COLUMNS, AtomicCSV
 
@@ -87,6 +88,16 @@ class _Outputs:
         self.session_rows.append(sr.session)
         return report
 
+    def add_rendered(self, rs: RenderedSession) -> str | None:
+        """Write one session a worker rendered: its CSV text, its history record; returns its report path."""
+        self.turns.write_text(rs.turns_csv, rs.n_turns)
+        self.evidence.write_text(rs.evidence_csv, rs.n_evidence)
+        self.sessions.write_text(rs.sessions_csv, 1)
+        if self.hist is not None and rs.content_hash:
+            self.hist.add(rs.session, rs.content_hash, metadata=rs.metadata)
+        self.session_rows.append(rs.session)
+        return rs.report
+
     def commit(self, reports: dict[str, str]) -> Path | None:
         """Move the tables into place and write index.html (with the trends where a history is kept)."""
         for w in self.writers:
@@ -109,7 +120,7 @@ class _Outputs:
             self.hist.close()
 
 
-def _note_file(summary: RunSummary, fr: FileResult) -> None:
+def _note_file(summary: RunSummary, fr: FileResult | RenderedFile) -> None:
     """Record one file's error and warnings, and each session's metadata problem and inferred roles."""
     if fr.error:
         summary.failed.append(fr.error)
@@ -117,7 +128,7 @@ def _note_file(summary: RunSummary, fr: FileResult) -> None:
     for sr in fr.sessions:
         if sr.metadata_problem:
             summary.warnings.append(f"{sr.session_id}: metadata ignored: {sr.metadata_problem}")
-        if sr.transcript.role_inferred:
+        if sr.role_inferred if isinstance(sr, RenderedSession) else sr.transcript.role_inferred:
             summary.inferred.append(sr.session_id)
 
 
@@ -131,12 +142,15 @@ def run_analysis(
     manifest: bool = True,
     reports: bool = True,
     on_file: Callable[[FileResult], None] | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> RunSummary:
     """Analyse ``paths`` into ``out_dir``; returns a :class:`RunSummary`.
 
     ``options`` are the run's options (or an already loaded RunConfig).  ``history``: True writes
     ``out_dir/history.sqlite``, a path writes there, False/None writes none.  ``on_file`` is called
-    after each file (progress, messages).  Raises AnalyzerError only for problems that stop the whole
+    after each file (progress, messages).  ``engine`` ``"dask"`` runs the files on a Dask cluster (``scheduler``
+    its address, ``tcp://host:port``; None starts a local cluster of ``jobs`` workers).  Raises AnalyzerError only for problems that stop the whole
     run (a bad settings file or skill map, an unreadable history); problems with one file are recorded
     in ``failed`` and the run goes on.
     """
@@ -147,7 +161,10 @@ def run_analysis(
     summary = RunSummary(out)
     # a bad settings file or skill map stops here, before any work
     config = options if isinstance(options, RunConfig) else load_config(options)
-    stream = SessionStream(paths, config, jobs=jobs, manifest=manifest)
+    # workers write the reports and format every row; this process only appends them in input order
+    plan = RenderPlan(out.absolute(), tuple(session_columns(config.skill_map)), reports=reports, history=bool(history))
+    stream = SessionStream(paths, config, jobs=jobs, manifest=manifest, render=plan, engine=engine,
+                           scheduler=scheduler)
     summary.failed.extend(stream.missing)
     if stream.manifest_error is not None:
         summary.failed.append(str(stream.manifest_error))
@@ -160,7 +177,7 @@ def run_analysis(
             _note_file(summary, fr)
             for sr in fr.sessions:
                 summary.sessions += 1
-                report = outputs.add(sr)
+                report = outputs.add_rendered(sr) if isinstance(sr, RenderedSession) else outputs.add(sr)
                 if report:
                     summary.reports[sr.session_id] = report
             if on_file:

@@ -9,6 +9,7 @@ against them by a test.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import tempfile
@@ -166,6 +167,25 @@ def format_cell(value: Any) -> Any:
     return value
 
 
+def table_row(columns: Sequence[str], row: Mapping[str, Any]) -> dict[str, Any]:
+    """The cells one CSV row holds, in ``columns`` order (what every table writer writes)."""
+    return {k: format_cell(row.get(k)) for k in columns}
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> tuple[str, int]:
+    """Rows formatted exactly as :meth:`AtomicCSV.write` writes them (no header), and their number.
+
+    Workers format their sessions' rows with this, so the process writing the table only appends text.
+    """
+    buf = io.StringIO(newline="")
+    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore")
+    n = 0
+    for row in rows:
+        writer.writerow(table_row(columns, row))
+        n += 1
+    return buf.getvalue(), n
+
+
 class AtomicCSV:
     """Write a CSV to a temporary file beside ``path`` and move it into place on success.
 
@@ -185,8 +205,13 @@ class AtomicCSV:
         self.rows = 0
 
     def write(self, row: Mapping[str, Any]) -> None:
-        self._writer.writerow({k: format_cell(row.get(k)) for k in self.columns})
+        self._writer.writerow(table_row(self.columns, row))
         self.rows += 1
+
+    def write_text(self, text: str, rows: int) -> None:
+        """Append ``rows`` rows already formatted by :func:`csv_text` with this table's columns."""
+        self._fh.write(text)
+        self.rows += rows
 
     def write_all(self, rows: Iterable[Mapping[str, Any]]) -> None:
         for row in rows:

@@ -100,8 +100,8 @@ def test_a_crash_mid_run_keeps_earlier_outputs(tmp_path, monkeypatch):
     before = (out / "sessions.csv").read_bytes()
     real = orchestrator_module.analyze_files  # the one loop both the CLI and the notebook API run
 
-    def crashing(files, config, jobs=1):
-        for i, fr in enumerate(real(files, config, jobs)):
+    def crashing(files, config, jobs=1, **kw):
+        for i, fr in enumerate(real(files, config, jobs, **kw)):
             if i == 1:
                 raise RuntimeError("disk on fire")
             yield fr

@@ -187,9 +187,9 @@ def test_cli_and_api_run_the_same_orchestrator(tmp_path, samples, monkeypatch):
     seen = []
     real = orchestrator.analyze_files
 
-    def recording(files, config, jobs=1):
+    def recording(files, config, jobs=1, **kw):
         seen.append(len(files))
-        yield from real(files, config, jobs)
+        yield from real(files, config, jobs, **kw)
 
     monkeypatch.setattr(orchestrator, "analyze_files", recording)
     an = api.analyze_folder(samples)
