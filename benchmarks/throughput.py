@@ -92,7 +92,8 @@ def write_session(path: Path, fmt: str, turns: list[tuple[str, str]], rng: rando
         return
 
     def ts(x: float) -> str:
-        return f"{int(x // 3600):02d}:{int(x % 3600 // 60):02d}:{x % 60:06.3f}"
+        ms = round(x * 1000)
+        return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
 
     cues = [f"{i}\n{ts(s)} --> {ts(e)}\n{label[r]}: {t}" for i, ((r, t), (s, e)) in enumerate(zip(turns, spans), 1)]
     path.write_text("WEBVTT\n\n" + "\n\n".join(cues) + "\n", encoding="utf-8")
