@@ -76,7 +76,7 @@ def run_analysis(
     out = Path(out_dir)
     summary = RunSummary(out)
     columns = session_columns(options.skill_map_file)  # a bad skill map stops here, before any work
-    files, missing = readers.discover(paths)
+    files, missing = readers.discover(paths, exclude=(out,))
     summary.failed.extend(missing)
     summary.files = len(files)
     meta_index: dict[str, Any] = {}
