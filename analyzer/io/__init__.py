@@ -32,7 +32,7 @@ from .subtitles import SBV_TIMING, parse_sbv, parse_srt, parse_vtt
 from .table import parse_table
 from .text import parse_text
 
-__all__ = ["FORMATS", "SUFFIXES", "Inputs", "discover", "display_path", "find_inputs", "read", "read_text"]
+__all__ = ["FORMATS", "SUFFIXES", "Inputs", "decode_file", "discover", "display_path", "find_inputs", "read", "read_text"]
 
 SUFFIXES: dict[str, str] = {
     ".txt": "text",
@@ -86,6 +86,16 @@ def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) ->
     """
     found = find_inputs(paths, exclude)
     return found.files, found.missing
+
+
+def decode_file(path: str | Path) -> str:
+    """A text file's content decoded like a transcript (UTF-8/BOM, UTF-16, cp1252); FormatError otherwise."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"cannot read: {exc.strerror or exc}", path=display_path(p)) from None
+    return decode(data, display_path(p))[0]
 
 
 def _resolve_format(format: str | None, suffix: str, text: str | None, source: str) -> str:
