@@ -32,7 +32,9 @@ from .subtitles import SBV_TIMING, parse_sbv, parse_srt, parse_vtt
 from .table import parse_table
 from .text import parse_text
 
-__all__ = ["FORMATS", "SUFFIXES", "Inputs", "decode_file", "discover", "display_path", "find_inputs", "read", "read_text"]
+__all__ = [
+    "FORMATS", "SUFFIXES", "Inputs", "decode_file", "discover", "display_path", "find_inputs", "read", "read_text",
+]
 
 SUFFIXES: dict[str, str] = {
     ".txt": "text",
