@@ -94,11 +94,13 @@ def test_out_of_order_vtt_cues_warn_naming_the_line():
     assert any("start before the one above them (first at line 6)" in w for w in t.warnings)
 
 
-def test_overlapping_caption_cues_warn_naming_the_line():
+def test_a_speaker_overlapping_themselves_warns_naming_the_line_but_an_interruption_does_not():
     vtt = ("WEBVTT\n\n00:00:01.000 --> 00:00:05.000\nTherapist: How was it?\n\n"
-           "00:00:04.000 --> 00:00:06.000\nClient: Hard.\n")
+           "00:00:04.000 --> 00:00:06.000\nTherapist: The week, I mean.\n\n"
+           "00:00:05.500 --> 00:00:07.000\nClient: Hard.\n")
     t = read_text(vtt, "vtt")[0]
-    assert any("before the previous one ended (first at line 6)" in w for w in t.warnings)
+    overlaps = [w for w in t.warnings if "previous one ended" in w]
+    assert len(overlaps) == 1 and overlaps[0].startswith("1 segment(s)") and "first at line 6" in overlaps[0]
 
 
 def test_ordered_cues_give_no_order_warning():

@@ -70,7 +70,6 @@ _PARSERS: dict[str, _Parser] = {
     "convokit": parse_convokit,
     "docx": parse_teams_paragraphs,
 }
-_CAPTIONS = frozenset({"vtt", "srt", "sbv"})
 
 
 def find_inputs(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> Inputs:
@@ -185,7 +184,7 @@ def _build(
             first_error = first_error or err
             skipped.append(message)
             continue
-        order = order_warnings(segments, captions=fmt in _CAPTIONS)
+        order = order_warnings(segments)
         out.append(
             Transcript(
                 session_id=sid,

@@ -81,12 +81,12 @@ def clean_segments(segments: list[Segment], source: str) -> list[Segment]:
     return out
 
 
-def order_warnings(segments: list[Segment], captions: bool = False) -> list[str]:
+def order_warnings(segments: list[Segment]) -> list[str]:
     """One warning for segments that start before the previous one, one for overlaps, each naming a line.
 
-    Caption cues (``captions``) follow one another, so any overlap is wrong; in diarized speech another
-    speaker starting early is an interruption (the talk figures count it), and only the same speaker
-    overlapping themselves means the times are wrong.
+    Another speaker starting before the previous segment ended is overlapping speech (the talk
+    figures count it as an interruption), so only the same speaker overlapping themselves counts
+    as broken times here.
     """
     backwards: list[Segment] = []
     overlaps: list[Segment] = []
@@ -97,7 +97,7 @@ def order_warnings(segments: list[Segment], captions: bool = False) -> list[str]
         if prev is not None and prev.start_s is not None:
             if seg.start_s < prev.start_s:
                 backwards.append(seg)
-            elif prev.end_s is not None and seg.start_s < prev.end_s and (captions or seg.speaker == prev.speaker):
+            elif prev.end_s is not None and seg.start_s < prev.end_s and seg.speaker == prev.speaker:
                 overlaps.append(seg)
         prev = seg
     out = []
@@ -108,7 +108,7 @@ def order_warnings(segments: list[Segment], captions: bool = False) -> list[str]
         )
     if overlaps:
         out.append(
-            f"{len(overlaps)} segment(s) start before the previous one ended "
+            f"{len(overlaps)} segment(s) start before the same speaker's previous one ended "
             f"(first at {_where(overlaps[0])}): cue times overlap"
         )
     return out
