@@ -72,6 +72,17 @@ def test_each_shape_reads_as_the_same_18_turns(name):
     assert not any("out of order" in w or "overlap" in w for w in t.warnings)
 
 
+@pytest.mark.parametrize("name", [n for n in SHAPES if not n.endswith((".docx", "_convokit"))])
+def test_line_endings_and_byte_order_mark_do_not_change_a_shape(tmp_path, name):
+    raw = (FIXTURES / name).read_bytes().removeprefix(b"\xef\xbb\xbf")
+    flipped = raw.replace(b"\r\n", b"\n") if b"\r\n" in raw else raw.replace(b"\n", b"\r\n")
+    copy = tmp_path / name
+    copy.write_bytes(b"\xef\xbb\xbf" + flipped)
+    before, after = only(read(FIXTURES / name)), only(read(copy))
+    assert [(x.speaker, x.role, x.text, x.start_s, x.end_s) for x in after.turns] == [
+        (x.speaker, x.role, x.text, x.start_s, x.end_s) for x in before.turns]
+
+
 def test_chat_annotation_tiers_and_notation_never_reach_the_text():
     t = only(read(FIXTURES / "session04.cha"))
     text = " ".join(turn.text for turn in t.turns)
