@@ -24,8 +24,8 @@ CANONICAL = json.loads((FIXTURES / "canonical.json").read_text(encoding="utf-8")
 # file -> (format, clinician label, client label, has start times, has end times)
 SHAPES = {
     "session04_otter.txt": ("text", "Dana Whitfield", "Sam Ortiz", True, False),
-    "session04.cha": ("chat", "THE", "PAT", True, True),
-    "session04.sbv": ("sbv", "Therapist", "Client", True, True),
+    "session04_chat.cha": ("chat", "THE", "PAT", True, True),
+    "session04_youtube.sbv": ("sbv", "Therapist", "Client", True, True),
     "session04_deepgram.json": ("json", "Speaker 0", "Speaker 1", True, True),
     "session04_aws.json": ("json", "spk_0", "spk_1", True, True),
     "session04_rev.json": ("json", "Counsellor", "Client", True, True),
@@ -84,7 +84,7 @@ def test_line_endings_and_byte_order_mark_do_not_change_a_shape(tmp_path, name):
 
 
 def test_chat_annotation_tiers_and_notation_never_reach_the_text():
-    t = only(read(FIXTURES / "session04.cha"))
+    t = only(read(FIXTURES / "session04_chat.cha"))
     text = " ".join(turn.text for turn in t.turns)
     for leftover in ("%mor", "%gra", "%com", "|", "ROOT", "[", "]", "&", "\x15", "xxx", "(.)", "+", "<", ">"):
         assert leftover not in text, leftover
@@ -93,7 +93,7 @@ def test_chat_annotation_tiers_and_notation_never_reach_the_text():
 
 def test_roles_come_from_the_file_where_the_format_states_them():
     # CHAT @ID roles and ConvoKit speaker meta decide roles; no guessing from questions
-    assert not only(read(FIXTURES / "session04.cha")).role_inferred
+    assert not only(read(FIXTURES / "session04_chat.cha")).role_inferred
     assert not only(read(FIXTURES / "session04_convokit")).role_inferred
     # Otter, Deepgram, AWS and Teams carry names or numbers only: roles are inferred and said so
     assert only(read(FIXTURES / "session04_deepgram.json")).role_inferred

@@ -104,7 +104,7 @@ def test_a_speaker_overlapping_themselves_warns_naming_the_line_but_an_interrupt
 
 
 def test_ordered_cues_give_no_order_warning():
-    t = read(FIXTURES / "session04.sbv")[0]
+    t = read(FIXTURES / "session04_youtube.sbv")[0]
     assert not any("out of order" in w or "overlap" in w for w in t.warnings)
 
 
@@ -215,7 +215,7 @@ def test_analyze_dot_twice_reads_the_same_sessions(tmp_path, monkeypatch):
 
 def test_export_convokit_loads_in_convokit_and_reads_back(tmp_path, monkeypatch):
     out = tmp_path / "out"
-    sources = [FIXTURES / "session04.cha", FIXTURES / "session04_rev.json"]
+    sources = [FIXTURES / "session04_chat.cha", FIXTURES / "session04_rev.json"]
     result = CliRunner().invoke(cli, ["analyze", *map(str, sources), "--out", str(out), "--no-reports",
                                       "--no-history", "--quiet"])
     assert result.exit_code == 0, result.output
@@ -225,16 +225,16 @@ def test_export_convokit_loads_in_convokit_and_reads_back(tmp_path, monkeypatch)
     turns = _rows(out / "turns.csv")
 
     back = read(corpus_dir)
-    assert [t.session_id for t in back] == ["corpus/session04", "corpus/session04_rev"]
-    assert [x.text for x in back[0].turns] == [r["text"] for r in turns if r["session_id"] == "session04"]
-    assert [x.role for x in back[0].turns] == [r["role"] for r in turns if r["session_id"] == "session04"]
+    assert [t.session_id for t in back] == ["corpus/session04_chat", "corpus/session04_rev"]
+    assert [x.text for x in back[0].turns] == [r["text"] for r in turns if r["session_id"] == "session04_chat"]
+    assert [x.role for x in back[0].turns] == [r["role"] for r in turns if r["session_id"] == "session04_chat"]
 
     monkeypatch.setenv("HOME", str(tmp_path))  # ConvoKit writes its config file under ~/.convokit
     convokit = pytest.importorskip("convokit", reason="ConvoKit (dev extra) is not installed")
     corpus = convokit.Corpus(filename=str(corpus_dir))
     assert len(list(corpus.iter_conversations())) == 2
     assert len(list(corpus.iter_utterances())) == len(turns)
-    first = corpus.get_utterance("session04/1")
+    first = corpus.get_utterance("session04_chat/1")
     assert first.meta["role"] == "clinician" and first.speaker.meta["role"] == "clinician"
     coded = [u for u in corpus.iter_utterances() if u.meta.get("question")]
     assert coded and all(u.meta["question"] in ("open", "closed") for u in coded)
