@@ -321,3 +321,32 @@ def test_any_text_reads_well_formed_or_raises_format_error(fmt, text):
         for turn in t.turns:
             turn.text.encode("utf-8")  # never a lone surrogate
             turn.speaker.encode("utf-8")
+
+
+BYTES = st.one_of(
+    st.binary(max_size=400),
+    TEXTS.map(lambda s: s.encode("utf-8", "surrogatepass")),
+    st.sampled_from([b"PK\x03\x04", b"%PDF-1.7", b"\xef\xbb\xbf", b"\xff\xfe", b""]).flatmap(
+        lambda head: st.binary(max_size=200).map(lambda tail: head + tail)),
+)
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".cha", ".sbv", ".json", ".jsonl", ".docx", ".rttm"])
+@settings(max_examples=80, deadline=None)
+@given(data=BYTES)
+def test_any_file_bytes_read_well_formed_or_raise_format_error(tmp_path_factory, suffix, data):
+    path = tmp_path_factory.mktemp("bytes") / f"any{suffix}"
+    path.write_bytes(data)
+    try:
+        ts = read(path)
+    except FormatError:
+        return
+    assert_well_formed(ts)
+
+
+def test_every_suffix_is_in_the_readme_format_table():
+    from analyzer.io import SUFFIXES
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Input formats", 1)[1].split("\n## ", 1)[0]
+    assert [s for s in SUFFIXES if f"`{s}`" not in table] == []
