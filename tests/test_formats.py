@@ -302,8 +302,9 @@ FRAGMENTS = st.sampled_from(
      '{"conversation_id": "c", "speaker": "C", "text": "ok", "timestamp": 1e999}\n',
      '{"results": {"utterances": [', '{"speaker": 0, "transcript": "how?", "start": 1, "end": 2}',
      '{"monologues": [', '{"speaker": 1, "elements": [{"type": "text", "value": "hi", "ts": 9' + "9" * 400 + "}]}",
-     '{"results": {"transcripts": [], "items": [', '{"type": "pronunciation", "speaker_label": "spk_0", '
-     '"start_time": "1", "alternatives": [{"content": "yes"}]}', "]}}", "]}", ",", "\ud83d", "\x07", "é"]
+     '{"results": {"transcripts": [], "items": [',
+     ('{"type": "pronunciation", "speaker_label": "spk_0", "start_time": "1", "alternatives": [{"content": "yes"}]}'),
+     "]}}", "]}", ",", "\ud83d", "\x07", "é"]
 )
 TEXTS = st.one_of(st.text(max_size=300), st.lists(st.one_of(FRAGMENTS, st.text(max_size=8)), max_size=40).map("".join))
 

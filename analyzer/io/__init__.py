@@ -19,7 +19,13 @@ from typing import Any
 from ..errors import FormatError
 from ..model import Role, Transcript, merge_segments
 from ..roles import assign_roles, classify_label, load_role_labels
-from ._clean import check_turn_sizes, clean_segments, clean_string, display_path, order_warnings
+from ._clean import (
+    check_turn_sizes,
+    clean_segments,
+    clean_string,
+    display_path,
+    order_warnings,
+)
 from ._common import RawSession
 from ._decode import check_text, decode
 from ._discover import Inputs

@@ -17,7 +17,13 @@ import zipfile
 from typing import Any
 
 from ..errors import FormatError
-from ._common import RawSession, clean_label, is_not_speaker, label_shape_ok, parse_clock
+from ._common import (
+    RawSession,
+    clean_label,
+    is_not_speaker,
+    label_shape_ok,
+    parse_clock,
+)
 
 _HEADER = re.compile(r"^(?P<name>\S.{0,59}?)\s+(?P<time>\d{1,2}:\d{2}(?::\d{2})?)$")
 _OLD_TIMING = re.compile(r"^(?P<start>\d+:\d{1,2}:\d{1,2}(?:\.\d+)?)\s*-->\s*(?P<end>\d+:\d{1,2}:\d{1,2}(?:\.\d+)?)$")
@@ -26,7 +32,9 @@ _NOTE = re.compile(r"\b(?:started|stopped) transcription$", re.IGNORECASE)
 
 def docx_paragraphs(data: bytes, source: str) -> str:
     """The document's paragraph texts, one a line; FormatError when it is not a Word document."""
-    from docx import Document  # python-docx; imported here so other formats never pay for it
+    from docx import (
+        Document,  # python-docx; imported here so other formats never pay for it
+    )
 
     if not data.startswith(b"PK\x03\x04"):
         raise FormatError("not a Word .docx document (a .docx file is a zip archive)", path=source)
@@ -35,7 +43,7 @@ def docx_paragraphs(data: bytes, source: str) -> str:
         lines = [p.text for p in doc.paragraphs]
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
         raise FormatError(f"cannot read the Word document: {str(exc)[:160]}", path=source) from None
-    except Exception as exc:  # lxml's XMLSyntaxError and python-docx's own errors share no base class
+    except Exception as exc:  # noqa: BLE001 -- lxml's XMLSyntaxError and python-docx's errors share no base
         raise FormatError(f"cannot read the Word document ({type(exc).__name__})", path=source) from None
     text = "\n".join(lines)
     if not text.strip():
