@@ -117,6 +117,17 @@ def test_otter_hours_unknown_speaker_footer_and_wrapped_speech():
     assert all("otter" not in x.text for x in t.turns)
 
 
+def test_otter_without_timestamps_and_a_title_above_prose_is_still_refused():
+    text = "Speaker 1\nHow have you been?\n\nSpeaker 2\nNot great.\n\nSpeaker 1\nTell me more?\n\n" \
+           "Speaker 2\nWork mostly.\n\nTranscribed by https://otter.ai\n"
+    t = only(read_text(text, "text"))
+    assert [(x.speaker, x.text, x.start_s) for x in t.turns][:2] == [
+        ("Speaker 1", "How have you been?", None), ("Speaker 2", "Not great.", None)]
+    assert len(t.turns) == 4
+    with pytest.raises(FormatError, match="no `Name: text` lines"):
+        read_text("My Week\nIt was long and I slept badly.\n\nSunday\nBetter.\n", "text")
+
+
 def test_typed_text_with_a_time_in_speech_is_not_otter():
     text = "Therapist: When did you get up?\nClient: Around 10:30\nTherapist: And then?\n"
     t = only(read_text(text, "text"))

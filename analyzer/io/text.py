@@ -28,7 +28,9 @@ Otter.ai exports are recognised by their shape: a header line holding only a
 speaker and a start time (``Emma Lee  0:03`` or ``Emma Lee  1:02:03``) after
 a blank line, the speech on the lines below it.  Each header starts a
 segment at that time; Otter's closing "Transcribed by otter.ai" line is
-dropped.
+dropped.  An export without timestamps (the name alone on its line) is
+read the same way, without times, when no ``Name: text`` line is found and
+at least two names each head two or more blocks.
 """
 
 from __future__ import annotations
@@ -94,6 +96,25 @@ def _otter_headers(lines: list[str], labels: dict[str, Any]) -> dict[int, tuple[
             found[i] = (clean_label(name), parse_clock(m.group("time")))
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     return found if len(found) >= 2 or (found and first in found) else {}
+
+
+def _name_blocks(lines: list[str], labels: dict[str, Any]) -> dict[int, tuple[str, float | None]]:
+    """Otter without timestamps (and script-style typing): a name alone on a line, the speech below.
+
+    Tried only when no ``Name: text`` line was found, and only taken when at least two names each
+    head two or more blocks, so a title line above prose is never mistaken for a speaker.
+    """
+    found: dict[int, tuple[str, float | None]] = {}
+    for i, raw in enumerate(lines):
+        s = raw.strip()
+        if not s or (i > 0 and lines[i - 1].strip()) or i + 1 >= len(lines) or not lines[i + 1].strip():
+            continue
+        if label_shape_ok(s) and not is_not_speaker(s, labels) and (
+            is_capitalised(s) or is_code(s) or is_known_label(s, labels)
+        ):
+            found[i] = (clean_label(s), None)
+    counts = Counter(name.casefold() for name, _ in found.values())
+    return found if sum(n >= 2 for n in counts.values()) >= 2 else {}
 
 
 def _parse_otter(lines: list[str], headers: dict[int, tuple[str, float | None]]) -> RawSession:
@@ -172,6 +193,9 @@ def parse_text(text: str, source: str, labels: dict[str, Any]) -> list[RawSessio
     flush()
 
     if not seen:
+        blocks = _name_blocks(all_lines, labels)
+        if blocks:
+            return [_parse_otter(all_lines, blocks)]
         raise FormatError(
             "no `Name: text` lines found (a typed transcript needs a speaker label on each turn)", path=source
         )
