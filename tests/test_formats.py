@@ -228,6 +228,18 @@ def test_aws_speaker_label_on_items_and_punctuation():
         ("spk_0", "Ready?", 0.1, 0.4), ("spk_1", "Yes", 1.0, 1.3)]
 
 
+def test_aws_channel_identification_gives_one_speaker_per_channel():
+    def word(t: float, w: str) -> dict:
+        return {"start_time": f"{t}", "end_time": f"{t + 0.3}", "type": "pronunciation",
+                "alternatives": [{"content": w}]}
+
+    items = [word(0.1, "Hello"), word(0.5, "there"), word(1.2, "Hi")]
+    channels = {"channels": [{"channel_label": "ch_0", "items": items[:2]}, {"channel_label": "ch_1", "items": items[2:]}]}
+    data = {"results": {"transcripts": [], "channel_labels": channels, "items": items}}
+    t = only(read_text(json.dumps(data), "json"))
+    assert [(x.speaker, x.text) for x in t.turns] == [("ch_0", "Hello there"), ("ch_1", "Hi")]
+
+
 def test_aws_without_speaker_labels_is_explained():
     items = [{"start_time": "0.1", "end_time": "0.4", "type": "pronunciation", "alternatives": [{"content": "Hi"}]}]
     with pytest.raises(FormatError, match="ShowSpeakerLabels"):

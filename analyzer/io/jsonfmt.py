@@ -16,6 +16,8 @@ Three layouts:
   strings, punctuation items attached to the word before) with speakers from
   ``results.speaker_labels.segments[]`` (or each item's ``speaker_label``);
   a segment is a run of one speaker's words within one labelled segment.
+  A job run with channel identification instead has ``results.channel_labels``:
+  each channel (``ch_0``, ``ch_1``) is then one speaker.
 * Rev: ``{"monologues": [{"speaker", "speaker_name"?, "elements": [{"type",
   "value", "ts", "end_ts"}]}]}``; text and punctuation elements joined as
   written.
@@ -207,7 +209,9 @@ def _vendor_layout(data: Any, source: str) -> RawSession | None:
     results = data.get("results")
     if not isinstance(results, dict):
         return None
-    if isinstance(results.get("items"), list) and ("speaker_labels" in results or "transcripts" in results):
+    if isinstance(results.get("items"), list) and (
+        "speaker_labels" in results or "channel_labels" in results or "transcripts" in results
+    ):
         return _aws(results, source)
     if isinstance(results.get("utterances"), list) or isinstance(results.get("channels"), list):
         return _deepgram(results, source)
@@ -294,6 +298,11 @@ def _aws_speakers(results: dict[str, Any]) -> tuple[dict[str, str], set[str]]:
     starts: set[str] = set()
     labels = results.get("speaker_labels")
     segments = labels.get("segments") if isinstance(labels, dict) else None
+    channels = results.get("channel_labels")
+    if not isinstance(segments, list) and isinstance(channels, dict) and isinstance(channels.get("channels"), list):
+        # channel identification (a two-line phone recording): each channel is one speaker, ch_0, ch_1
+        segments = [{"speaker_label": c.get("channel_label"), "items": c.get("items")}
+                    for c in channels["channels"] if isinstance(c, dict)]
     for seg in segments if isinstance(segments, list) else []:
         if not isinstance(seg, dict):
             continue
