@@ -234,7 +234,8 @@ def test_aws_channel_identification_gives_one_speaker_per_channel():
                 "alternatives": [{"content": w}]}
 
     items = [word(0.1, "Hello"), word(0.5, "there"), word(1.2, "Hi")]
-    channels = {"channels": [{"channel_label": "ch_0", "items": items[:2]}, {"channel_label": "ch_1", "items": items[2:]}]}
+    channels = {"channels": [{"channel_label": "ch_0", "items": items[:2]},
+                             {"channel_label": "ch_1", "items": items[2:]}]}
     data = {"results": {"transcripts": [], "channel_labels": channels, "items": items}}
     t = only(read_text(json.dumps(data), "json"))
     assert [(x.speaker, x.text) for x in t.turns] == [("ch_0", "Hello there"), ("ch_1", "Hi")]
