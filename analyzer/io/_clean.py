@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from ..errors import FormatError
@@ -37,8 +36,14 @@ MAX_TIME_S = 1e11
 MAX_TURN_CHARS = 1_000_000
 
 
+# Anything clean_string would change; most segments have none, and skip the three substitutions.
+_UNCLEAN = re.compile("[\ud800-\udfff\x00-\x1f\x7f-\x9f\u2028\u2029]|\\s\\s|^\\s|\\s$|[^\\S ]")
+
+
 def clean_string(value: str) -> str:
     """``value`` with lone surrogates replaced, controls turned to spaces and whitespace collapsed."""
+    if not _UNCLEAN.search(value):
+        return value
     value = _SURROGATES.sub("\ufffd", value)
     value = _CONTROLS.sub(" ", value)
     return _SPACES.sub(" ", value).strip()
@@ -77,7 +82,11 @@ def clean_segments(segments: list[Segment], source: str) -> list[Segment]:
             continue
         start = _check_time(seg.start_s, seg, source)
         end = _check_time(seg.end_s, seg, source)
-        out.append(replace(seg, index=len(out) + 1, text=text, speaker=speaker, start_s=start, end_s=end))
+        index = len(out) + 1
+        if (index, text, speaker, start, end) == (seg.index, seg.text, seg.speaker, seg.start_s, seg.end_s):
+            out.append(seg)  # the usual case: nothing to change, no copy
+        else:
+            out.append(Segment(index, speaker, text, start, end, seg.line))
     return out
 
 
