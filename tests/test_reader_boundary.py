@@ -116,9 +116,15 @@ def test_a_folder_run_names_every_skipped_file(tmp_path):
     (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.7\n")
     (tmp_path / "talk.rttm").write_text("SPEAKER x 1 0.0 1.0 <NA> <NA> A <NA> <NA>\n")
     (tmp_path / "noext").write_text(GOOD)
+    (tmp_path / ".DS_Store").write_bytes(b"\x00")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "manifest.csv").write_text("file,clinician\na.txt,CL-A\n")
+    (tmp_path / "README.md").write_text("about these sessions")
     found = find_inputs([tmp_path])
     assert [f.name for f in found.files] == ["a.txt"]
     why = {Path(p).name: w for p, w in found.skipped}
+    assert set(why) == {"scan.pdf", "talk.rttm", "noext", ".DS_Store", ".git", "manifest.csv", "README.md"}
+    assert (why[".DS_Store"], why[".git"], why["README.md"]) == ("hidden file", "hidden folder", "README")
     assert why["scan.pdf"].startswith("unsupported kind .pdf")
     assert "diarization times without words" in why["talk.rttm"]
     assert "no file suffix" in why["noext"]
