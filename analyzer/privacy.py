@@ -382,8 +382,15 @@ def _context_before(text: str, start: int, prev_text: str, n_words: int) -> str:
     return " " + " ".join(words[-n_words:]) + " "
 
 
-def _has_context(window: str, terms: Sequence[str]) -> bool:
-    return any(f" {t} " in window or f" {t}s " in window for t in terms)
+def _context_position(window: str, terms: Sequence[str]) -> int:
+    """Where the last of ``terms`` ends in ``window`` (-1 if none): the nearest context word wins."""
+    best = -1
+    for t in terms:
+        for form in (f" {t} ", f" {t}s "):
+            i = window.rfind(form)
+            if i >= 0:
+                best = max(best, i + len(form))
+    return best
 
 
 def _number_hits(text: str, prev_text: str, covered: list[_Hit], rules: Rules) -> list[_Hit]:
@@ -391,21 +398,33 @@ def _number_hits(text: str, prev_text: str, covered: list[_Hit], rules: Rules) -
     for run in _number_runs(text, rules):
         if any(h.start < run.end and run.start < h.end for h in covered):
             continue  # a written pattern already explains these digits
-        n = len(run.digits)
-        window = _context_before(text, run.start, prev_text, rules.context_words)
-        counting = _is_counting(run.values)
-        for k, rule in enumerate(rules.number_rules):
-            if not rule.digits[0] <= n <= rule.digits[1]:
-                continue
-            if rule.context and not _has_context(window, rules.context.get(rule.context, ())):
-                continue
-            if counting and not rule.context:
-                continue
-            if rule.validator and not _valid(rule.validator, run.digits, rules):
-                continue
+        rule_k = _number_rule_for(run, _context_before(text, run.start, prev_text, rules.context_words), rules)
+        if rule_k is not None:
+            k, rule = rule_k
             hits.append(_Hit(run.start, run.end, rule.kind, rule.id, 1000 + k))
-            break
     return hits
+
+
+def _number_rule_for(run: _Run, window: str, rules: Rules) -> tuple[int, _NumberRule] | None:
+    """The rule a digit run fits: among rules whose context word is present, the nearest context wins
+    ("phone number in case ..." is a phone number); then the first rule without a context."""
+    n = len(run.digits)
+    counting = _is_counting(run.values)
+    best: tuple[int, int, _NumberRule] | None = None  # (context position, -order, rule)
+    for k, rule in enumerate(rules.number_rules):
+        if not rule.digits[0] <= n <= rule.digits[1]:
+            continue
+        if rule.validator and not _valid(rule.validator, run.digits, rules):
+            continue
+        if rule.context:
+            pos = _context_position(window, rules.context.get(rule.context, ()))
+            if pos >= 0 and (best is None or (pos, -k) > best[:2]):
+                best = (pos, -k, rule)
+        elif best is not None:
+            break
+        elif not counting:
+            return k, rule
+    return (-best[1], best[2]) if best is not None else None
 
 
 def _name_ok(words: list[str], check: str, rules: Rules) -> bool:
@@ -514,7 +533,8 @@ def find_identifiers(transcript: Transcript, ner: Any = None, rules: Rules | Non
         prev = t.text
     if ner is not None:
         for hits, doc in zip(per_turn, ner.pipe(t.text for t in transcript.turns)):
-            hits.extend(_ner_hits(doc, rules))
+            # the recogniser only adds what the rules missed; where both fire the rule's kind is kept
+            hits.extend(h for h in _ner_hits(doc, rules) if not any(h.start < o.end and o.start < h.end for o in hits))
     speakers = _speaker_findings(transcript, rules)
     _repeat(transcript, per_turn, [w for f in speakers for w in speaker_name_words(f.text, rules)], rules)
     findings = list(speakers)
@@ -543,6 +563,8 @@ def _repeat(transcript: Transcript, per_turn: list[list[_Hit]], speaker_words: l
     for t, hits in zip(transcript.turns, per_turn):
         for h in hits:
             found = t.text[h.start:h.end]
+            if h.rule_id.startswith("ner-"):
+                continue  # a statistical guess is not repeated across the session
             if h.kind == "name":
                 names.update(w for w in re.findall(r"[A-Za-z][A-Za-z'-]+", found) if len(w) > 1)
             elif len(found) >= 4:
@@ -576,10 +598,17 @@ def _ner_hits(doc: Any, rules: Rules) -> list[_Hit]:
         if kind in ("location", "address") and (text.lower() in rules.not_places or text.lower().removeprefix("the ")
                                                  in rules.not_places or not text[:1].isupper()):
             continue
+        if len(words) == 1 and not rules.is_name_word(text) and _sentence_initial(doc.text, ent.start_char):
+            continue  # "Batch cooking ...", "Clearer now": a capital that only starts a sentence
         if kind == "date" and not rules.month_day.search(text):
             continue  # "two weeks", "May", "last year": not more specific than a year
         hits.append(_Hit(ent.start_char, ent.start_char + len(text), kind, f"ner-{ent.label_.lower()}", 800))
     return hits
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?\"'(:;-"
 
 
 @lru_cache(maxsize=4)
