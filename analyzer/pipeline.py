@@ -26,6 +26,7 @@ from .markers import SessionMarkers, TurnCodes, code_session
 from .markers.settings import MarkerSettings, load_settings
 from .model import Transcript
 from .nlp import build_nlp, pipe_texts, pipeline_label
+from .privacy import screen
 
 
 @dataclass
@@ -167,6 +168,7 @@ class Options:
     spacy_model: str | None = None
     settings_file: str | None = None
     skill_map_file: str | None = None
+    redact: bool = False  # replace likely identifiers by [KIND], speakers by role labels (analyzer.privacy)
 
 
 def analyze_file(path: str | Path, options: Options = Options()) -> FileResult:
@@ -179,8 +181,10 @@ def analyze_file(path: str | Path, options: Options = Options()) -> FileResult:
         settings = load_settings(options.settings_file)
         skill_map = _skill_map(options.skill_map_file)
         for tr in transcripts:
+            tr, n_identifiers = screen(tr, redacting=options.redact, spacy_model=options.spacy_model)
             result.warnings.extend(f"{tr.session_id}: {w}" for w in tr.warnings)
             result.sessions.append(analyze_transcript(tr, nlp, settings, skill_map))
+            result.sessions[-1].session["n_possible_identifiers"] = n_identifiers
     except AnalyzerError as exc:
         result.error = str(exc)
         result.sessions.clear()

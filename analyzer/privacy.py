@@ -37,8 +37,9 @@ PATTERNS_FILE = "identifiers/patterns.jsonl"
 NAMES_FILE = "identifiers/names.jsonl"
 ROLE_LABELS = {"clinician": "Clinician", "client": "Client", "other": "Other"}
 
-_PATTERN_KEYS = {"id", "kind", "pattern", "case_sensitive", "validator", "note", "_line"}
-_NAME_KEYS = {"id", "pattern", "check", "note", "_line"}
+_PATTERN_KEYS = {"id", "kind", "pattern", "case_sensitive", "validator", "needs", "needs_also", "note", "_line"}
+_NAME_KEYS = {"id", "pattern", "check", "needs", "note", "_line"}
+_SPECIAL_NEEDS = ("$digit", "$at", "$dot", "$name")
 _NUMBER_RULE_KEYS = {"id", "kind", "digits", "context", "validator", "counting"}
 _VALIDATORS = ("luhn", "ip", "date", "street", "place", "digits")
 _FRAGMENT = re.compile(r"\{([a-z_]+)\}")
@@ -73,6 +74,8 @@ class _Pattern:
     regex: re.Pattern[str]
     validator: str | None
     order: int
+    needs: frozenset[str] | None  # the turn must hold one of these words (or $digit/$at/$name) to be tried
+    needs_also: frozenset[str] | None = None  # ... and one of these
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class _NameRule:
     id: str
     regex: re.Pattern[str]
     check: str
+    needs: frozenset[str] | None
 
 
 @dataclass(frozen=True)
@@ -164,8 +168,9 @@ def load_rules(settings_file: str | None = None) -> Rules:
     settings, slabel = load_toml(settings_file or SETTINGS_FILE)
     labels = {str(k): str(v) for k, v in settings.get("kinds", {}).items()}
     frags = _fragments(settings.get("fragments", {}), slabel)
-    patterns = tuple(_load_patterns(labels, frags))
-    names = tuple(_load_name_rules(frags))
+    triggers = {k: frozenset(map(str, v)) for k, v in settings.get("triggers", {}).items()}
+    patterns = tuple(_load_patterns(labels, frags, triggers))
+    names = tuple(_load_name_rules(frags, triggers))
     numbers = settings.get("numbers", {})
     context = settings.get("context", {})
     number_rules = tuple(_number_rule(r, labels, context, slabel) for r in numbers.get("rule", []))
@@ -184,7 +189,27 @@ def load_rules(settings_file: str | None = None) -> Rules:
     )
 
 
-def _load_patterns(labels: dict[str, str], frags: dict[str, str]) -> Iterator[_Pattern]:
+def _needs(row: dict[str, Any], triggers: dict[str, frozenset[str]], where: str,
+           key: str = "needs") -> frozenset[str] | None:
+    """A row's `needs` with trigger lists ("$month") expanded; None when the row is always tried."""
+    if key not in row:
+        return None
+    out: set[str] = set()
+    for item in row[key]:
+        if item in _SPECIAL_NEEDS:
+            out.add(item)
+        elif item.startswith("$"):
+            if item[1:] not in triggers:
+                raise ConfigError(f"rule {row['id']}: needs {item!r}, which is not in [triggers]", path=where,
+                                  line=row.get("_line"))
+            out.update(triggers[item[1:]])
+        else:
+            out.add(item.lower())
+    return frozenset(out)
+
+
+def _load_patterns(labels: dict[str, str], frags: dict[str, str],
+                   triggers: dict[str, frozenset[str]]) -> Iterator[_Pattern]:
     rows, label = load_jsonl(PATTERNS_FILE)
     for order, row in enumerate(rows):
         _check_keys(row, _PATTERN_KEYS, ("id", "kind", "pattern"), label)
@@ -193,10 +218,11 @@ def _load_patterns(labels: dict[str, str], frags: dict[str, str]) -> Iterator[_P
         _check_validator(row.get("validator"), row["id"], label)
         flags = 0 if row.get("case_sensitive") else re.IGNORECASE
         regex = _compile(_expand(row["pattern"], frags, label), flags, label, row["_line"])
-        yield _Pattern(row["id"], row["kind"], regex, row.get("validator"), order)
+        yield _Pattern(row["id"], row["kind"], regex, row.get("validator"), order, _needs(row, triggers, label),
+                       _needs(row, triggers, label, "needs_also"))
 
 
-def _load_name_rules(frags: dict[str, str]) -> Iterator[_NameRule]:
+def _load_name_rules(frags: dict[str, str], triggers: dict[str, frozenset[str]]) -> Iterator[_NameRule]:
     rows, label = load_jsonl(NAMES_FILE)
     for row in rows:
         _check_keys(row, _NAME_KEYS, ("id", "pattern", "check"), label)
@@ -205,7 +231,7 @@ def _load_name_rules(frags: dict[str, str]) -> Iterator[_NameRule]:
         regex = _compile(_expand(row["pattern"], frags, label), re.IGNORECASE, label, row["_line"])
         if "name" not in regex.groupindex:
             raise ConfigError(f"rule {row['id']}: pattern needs a (?P<name>...) group", path=label, line=row["_line"])
-        yield _NameRule(row["id"], regex, row["check"])
+        yield _NameRule(row["id"], regex, row["check"], _needs(row, triggers, label))
 
 
 def _number_rule(row: dict[str, Any], labels: dict[str, str], context: dict[str, Any], where: str) -> _NumberRule:
@@ -277,9 +303,38 @@ class _Hit:
     order: int  # lower wins where two hits cover the same text
 
 
-def _pattern_hits(text: str, rules: Rules) -> list[_Hit]:
+_LOWER_WORD = re.compile(r"[a-z]+|[0-9]+")
+_DIGIT = re.compile(r"[0-9]")
+_DOT_LETTER = re.compile(r"\.[A-Za-z]")
+
+
+def _turn_words(text: str, rules: Rules) -> frozenset[str]:
+    """The turn's lower-case words, plus $digit / $at / $name when it has a digit, an "@", a lexicon name."""
+    words = set(_LOWER_WORD.findall(text.lower()))
+    if _DIGIT.search(text):
+        words.add("$digit")
+    if "@" in text:
+        words.add("$at")
+    if _DOT_LETTER.search(text):
+        words.add("$dot")
+    if not words.isdisjoint(rules.given) or not words.isdisjoint(rules.surnames):
+        words.add("$name")
+    return frozenset(words)
+
+
+def _tried(needs: frozenset[str] | None, words: frozenset[str]) -> bool:
+    return needs is None or not needs.isdisjoint(words)
+
+
+def _pattern_hits(text: str, words: frozenset[str], rules: Rules) -> list[_Hit]:
     hits: list[_Hit] = []
+    tried: dict[frozenset[str] | None, bool] = {}  # rows share a few `needs` sets: test each once per turn
     for p in rules.patterns:
+        ok = tried.get(p.needs)
+        if ok is None:
+            ok = tried[p.needs] = _tried(p.needs, words)
+        if not ok or not _tried(p.needs_also, words):
+            continue
         for m in p.regex.finditer(text):
             group = "id" if "id" in p.regex.groupindex and m.group("id") is not None else 0
             start, end = m.span(group)
@@ -436,9 +491,11 @@ def _name_ok(words: list[str], check: str, rules: Rules) -> bool:
     return all(w[:1].isupper() or rules.is_name_word(w) for w in words)
 
 
-def _name_hits(text: str, rules: Rules) -> list[_Hit]:
+def _name_hits(text: str, words_in_turn: frozenset[str], rules: Rules) -> list[_Hit]:
     hits: list[_Hit] = []
     for order, rule in enumerate(rules.names):
+        if not _tried(rule.needs, words_in_turn):
+            continue
         for m in rule.regex.finditer(text):
             start, end = m.span("name")
             words = m.group("name").split()
@@ -448,7 +505,8 @@ def _name_hits(text: str, rules: Rules) -> list[_Hit]:
             if _name_ok(words, rule.check, rules):
                 end = start + len(" ".join(words)) if m.group("name").startswith(" ".join(words)) else end
                 hits.append(_Hit(start, end, "name", rule.id, 500 + order))
-    hits.extend(_lexicon_hits(text, rules))
+    if "$name" in words_in_turn:
+        hits.extend(_lexicon_hits(text, rules))
     return hits
 
 
@@ -477,10 +535,28 @@ def _lexicon_hits(text: str, rules: Rules) -> list[_Hit]:
 
 
 def _turn_hits(text: str, prev_text: str, rules: Rules) -> list[_Hit]:
-    hits = _pattern_hits(text, rules)
-    hits.extend(_number_hits(text, prev_text, hits, rules))
-    hits.extend(_name_hits(text, rules))
+    words = _turn_words(text, rules)
+    hits = _pattern_hits(text, words, rules)
+    if _may_hold_long_number(words, rules):
+        hits.extend(_number_hits(text, prev_text, hits, rules))
+    hits.extend(_name_hits(text, words, rules))
     return hits
+
+
+def _may_hold_long_number(words: frozenset[str], rules: Rules) -> bool:
+    """Could the turn hold a digit run long enough for a number rule?  (Most turns cannot: skip them.)"""
+    shortest = min((r.digits[0] for r in rules.number_rules), default=0)
+    total = 0
+    for w in words:
+        if w[0].isdigit():
+            total += len(w)
+        elif w in rules.digit_words or w in rules.repeat_words:
+            total += 3  # a word may repeat ("five five five"): each distinct word may stand for several digits
+        elif w in rules.teen_words or w in rules.tens_words:
+            total += 4
+        if total >= shortest:
+            return True
+    return False
 
 
 def _resolve(hits: list[_Hit]) -> list[_Hit]:
@@ -572,11 +648,17 @@ def _repeat(transcript: Transcript, per_turn: list[list[_Hit]], speaker_words: l
     names = {n for n in names if n.lower() not in rules.not_names}
     if not names and not others:
         return
-    terms = [(n, "name", n.lower() in rules.ambiguous) for n in names] + [(o, k, False) for o, k in others.items()]
+    # one search per turn: ambiguous names ("Grace") must keep their capital, the rest match any case
+    terms = {"name": sorted((n for n in names if n.lower() not in rules.ambiguous), key=len, reverse=True),
+             "cased": sorted((n for n in names if n.lower() in rules.ambiguous), key=len, reverse=True),
+             "other": sorted(others, key=len, reverse=True)}
+    searches = [(re.compile(rf"(?<![\w'-])(?:{'|'.join(map(re.escape, items))})(?![\w-]|'[a-rt-z])",
+                            0 if group == "cased" else re.IGNORECASE), group)
+                for group, items in terms.items() if items]
     for t, hits in zip(transcript.turns, per_turn):
-        for term, kind, exact_case in terms:
-            flags = 0 if exact_case else re.IGNORECASE
-            for m in re.finditer(rf"(?<![\w'-]){re.escape(term)}(?![\w-]|'[a-rt-z])", t.text, flags):
+        for regex, group in searches:
+            for m in regex.finditer(t.text):
+                kind = others.get(m.group().lower(), "name") if group == "other" else "name"
                 hits.append(_Hit(m.start(), m.end(), kind, f"{kind}-repeat", 5000))
 
 
@@ -656,8 +738,16 @@ def redact(transcript: Transcript, findings: Sequence[Finding] | None = None, ru
         replace(t, speaker=speakers[t.speaker], text=_replace_spans(t.text, by_turn.get(t.index, []), rules))
         for t in transcript.turns
     )
-    warnings = tuple(_rename(w, speakers) for w in transcript.warnings)
+    found = sorted({f.text for f in findings if len(f.text) >= 3}, key=len, reverse=True)
+    warnings = tuple(_rename(_scrub(w, found), speakers) for w in transcript.warnings)
     return replace(transcript, turns=turns, warnings=warnings)
+
+
+def _scrub(text: str, found: Sequence[str]) -> str:
+    """A reader's warning may quote the source ("line 12: 'Siobhan: ...'"): found text is removed there too."""
+    for item in found:
+        text = text.replace(item, "[REDACTED]")
+    return text
 
 
 def _role_labels(transcript: Transcript) -> dict[str, str]:
@@ -716,6 +806,19 @@ def summary_warning(findings: Sequence[Finding], redacted: bool) -> str | None:
         return f"{len(findings)} possible identifier(s) replaced by [KIND] labels ({kinds})"
     return (f"{len(findings)} possible identifier(s) ({kinds}); list them with `session-analyzer scan`, "
             f"or analyse with --redact")
+
+
+def screen(transcript: Transcript, redacting: bool = False, spacy_model: str | None = None) -> tuple[Transcript, int]:
+    """What ``analyze`` does right after reading: count likely identifiers, warn, and redact if asked.
+
+    Returns the transcript (redacted when ``redacting``; the warning added either way) and the count.
+    """
+    findings = find_identifiers(transcript, ner_pipeline(spacy_model))
+    out = redact(transcript, findings) if redacting else transcript
+    note = summary_warning(findings, redacted=redacting)
+    if note:
+        out = replace(out, warnings=out.warnings + (note,))
+    return out, len(findings)
 
 
 def scan_paths(paths: Sequence[str | Path], *, format: str | None = None, clinician: Sequence[str] = (),

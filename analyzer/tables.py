@@ -130,6 +130,7 @@ SESSION_COLUMNS: dict[str, str] = {
     "clinician_readability_grade": "Word-weighted Flesch-Kincaid grade of clinician turns of 10+ words.",
     "jargon_per_1000_words": "Clinical jargon terms per 1,000 clinician words.",
     "fillers_per_100_words": "Filler words per 100 clinician words.",
+    "n_possible_identifiers": "Likely identifiers (names, phone numbers, dates, addresses …) in the text and speaker labels; `session-analyzer scan` lists them, and after `--redact` they are replaced (see Privacy).",
 }
 
 EVIDENCE_COLUMNS: dict[str, str] = {
