@@ -346,6 +346,7 @@ def _pattern_hits(text: str, words: frozenset[str], rules: Rules) -> list[_Hit]:
 # A token of a spoken or written number, with the digits it stands for.
 _NUM_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+|[A-Za-z]+|[^\sA-Za-z\d]")
 _RUN_SEPARATORS = frozenset({",", "-", "."})
+_SPELLED_LETTER = re.compile(r"[b-hj-zB-HJ-Z]")
 
 
 @dataclass
@@ -362,6 +363,7 @@ def _number_runs(text: str, rules: Rules) -> list[_Run]:
     runs: list[_Run] = []
     cur: _Run | None = None
     pending_sep = False
+    letters = 0
     i = 0
     while i < len(tokens):
         tok, s, e = tokens[i]
@@ -374,13 +376,17 @@ def _number_runs(text: str, rules: Rules) -> list[_Run]:
             cur.digits += value
             cur.values.append(int(value) if value.isdigit() else -1)
             cur.end = tokens[i + width - 1][2]
-            pending_sep = False
+            pending_sep, letters = False, 0
             i += width
             continue
         if cur is not None and low in _RUN_SEPARATORS and not pending_sep:
             pending_sep = True
+        elif cur is not None and rules.letters_before and _SPELLED_LETTER.fullmatch(tok) and letters < 2:
+            letters += 1  # a spelled-out code: "one e g four t e five" (the letters stay inside the run)
         else:
             cur, pending_sep = None, False
+        if low not in _RUN_SEPARATORS and not _SPELLED_LETTER.fullmatch(tok):
+            letters = 0
         i += 1
     runs = [r for r in runs if r.digits.strip("0") or len(r.digits) > 1]
     return [_with_letters(text, r, rules) for r in runs] if rules.letters_before else runs

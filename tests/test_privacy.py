@@ -118,11 +118,15 @@ ADDRESSES = [
     ("He lives at 9 Beacon Hill Road in Harrogate now.", "Harrogate", "location"),
     ("She wants me to move to Glasgow to be near her.", "Glasgow", "location"),
     ("He's at Northgate General for a week.", "Northgate General", "location"),
+    ("we live at two two seven pine ridge drive and", "two two seven pine ridge drive", "address"),
+    ("My niece Saoirse, when she can. She's in Cork most of the time.", "Cork", "location"),
 ]
 NOT_ADDRESSES = [
     "I walked 2 blocks down the street and back.",
     "I went to the corner shop on the high street.",
     "We moved to England when I was small.",
+    "I went to Jordan last year on holiday.",
+    "She's in March for the exams, then in June.",
     "I sat in the park for 45 minutes.",
     "There's a long way to go, but one step at a time.",
 ]
@@ -155,6 +159,7 @@ AGES = [
     ("She's 102 and she still remembers.", "102"),
     ("He turned ninety-five last week.", "ninety-five"),
     ("My gran is 94 years old.", "94"),
+    ("my abuela shes ninety eight she lives with us", "ninety eight"),
 ]
 NOT_AGES = [
     "My dad is 85 and he worries.",
@@ -176,12 +181,15 @@ NUMBERS = [
     ("it's h r seven seven four one nine oh two six", "h r seven seven four one nine oh two six", "insurance_id"),
     ("My account number, which is 3308 1946 22, was read out.", "3308 1946 22", "account_number"),
     ("They read back 4529 0133 7621 8845 on speaker.", "4529 0133 7621 8845", "card_number"),
+    ("she keeps asking for her medicare number its one e g four t e five m k seven two",
+     "one e g four t e five m k seven two", "insurance_id"),
 ]
 NOT_NUMBERS = [
     "My case worker said to wait a month.",
     "We have 12 sessions, then review at session 6.",
     "Step 3 is the hardest of the 12 steps.",
     "I'd say 1 of only 2 things went well.",
+    "I did five k three times a week in my twenties.",
 ]
 
 
