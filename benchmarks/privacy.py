@@ -48,9 +48,10 @@ def covered(findings: list[Finding], turn: int, start: int, end: int, text: str)
     return next(f for f in spans if f.start_char < end and start < f.end_char)
 
 
-def measure_planted(ner, show: bool) -> dict:
+def measure_planted(ner, show: bool, by_file: bool = False) -> dict:
     total = found = kind_ok = leaked = 0
     for key_path in sorted((FIXTURES / "planted").glob("*.key.jsonl")):
+        before = (total, found)
         src = key_path.with_name(key_path.name.removesuffix(".key.jsonl"))
         sessions = {tr.session_id: tr for tr in readers.read(src)}
         for entry in load_key(key_path):
@@ -77,6 +78,8 @@ def measure_planted(ner, show: bool) -> dict:
                 if show and f.kind != entry["kind"]:
                     print(f"  kind  {src.name} turn {turn}: {entry['text']!r} expected {entry['kind']}, got {f.kind}")
             leaked += any(entry["text"].lower() in t.text.lower() for t in clean.turns)
+        if by_file:
+            print(f"  {src.name}: {found - before[1]} of {total - before[0]} found")
     return {"planted": total, "found": found, "recall": found / total, "kind_agrees": kind_ok / max(found, 1),
             "identifiers_left_after_redact": leaked}
 
@@ -106,10 +109,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--spacy-model", default=None, help="a trained pipeline whose NER is added (default: none)")
     ap.add_argument("--list", action="store_true", help="print each miss, kind mismatch and false alarm")
+    ap.add_argument("--by-file", action="store_true", help="print how many planted identifiers each file gives up")
     args = ap.parse_args()
     ner = ner_pipeline(args.spacy_model)
     print(f"pipeline: {args.spacy_model or 'blank:en'} (NER: {'yes' if ner is not None else 'no'})")
-    for name, figures in (("planted", measure_planted(ner, args.list)), ("clean", measure_clean(ner, args.list))):
+    for name, figures in (("planted", measure_planted(ner, args.list, args.by_file)), ("clean", measure_clean(ner, args.list))):
         print(name + ": " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                                       for k, v in figures.items()))
 
