@@ -181,13 +181,21 @@ def analyze_file(path: str | Path, options: Options = Options()) -> FileResult:
         settings = load_settings(options.settings_file)
         skill_map = _skill_map(options.skill_map_file)
         for tr in transcripts:
-            tr, n_identifiers = screen(tr, redacting=options.redact, spacy_model=options.spacy_model)
-            result.warnings.extend(f"{tr.session_id}: {w}" for w in tr.warnings)
-            result.sessions.append(analyze_transcript(tr, nlp, settings, skill_map))
-            result.sessions[-1].session["n_possible_identifiers"] = n_identifiers
+            sr = _analyze_screened(tr, options, nlp, settings, skill_map)
+            result.warnings.extend(f"{sr.session_id}: {w}" for w in sr.transcript.warnings)
+            result.sessions.append(sr)
     except AnalyzerError as exc:
         result.error = str(exc)
         result.sessions.clear()
+    return result
+
+
+def _analyze_screened(tr: Transcript, options: Options, nlp: Language, settings: MarkerSettings,
+                      skill_map: Any) -> SessionResult:
+    """Screen a transcript for likely identifiers (redacting it when asked), then analyse it."""
+    tr, n_identifiers = screen(tr, redacting=options.redact, spacy_model=options.spacy_model)
+    result = analyze_transcript(tr, nlp, settings, skill_map)
+    result.session["n_possible_identifiers"] = n_identifiers
     return result
 
 
@@ -246,7 +254,7 @@ def analyze(
         settings = load_settings(options.settings_file)
         skill_map = _skill_map(options.skill_map_file)
         for tr in transcripts:
-            yield analyze_transcript(tr, nlp, settings, skill_map)
+            yield _analyze_screened(tr, options, nlp, settings, skill_map)
     if paths:
         files, missing = readers.discover(paths)
         if missing:

@@ -433,3 +433,14 @@ def test_trained_pipeline_adds_entities_the_rules_miss() -> None:
     blank = {f.text for f in find_identifiers(tr)}
     trained = {f.text for f in find_identifiers(tr, ner)}
     assert "Manchester" in trained and not blank >= trained
+
+
+def test_the_python_api_screens_and_redacts_like_the_cli(no_network) -> None:
+    from analyzer import analyze_transcripts
+
+    tr = read(FIXTURES / "planted" / "intake_typed.txt")[0]
+    plain = analyze_transcripts(tr)
+    assert int(plain.sessions["n_possible_identifiers"].iloc[0]) >= 15
+    red = analyze_transcripts(tr, redact=True)
+    assert not red.turns["text"].str.contains("Oyelaran").any()
+    assert set(red.turns["speaker"]) == {"Clinician", "Client"}
