@@ -335,9 +335,11 @@ def test_a_bad_rule_file_is_one_clear_error(tmp_path: Path) -> None:
 
 # --- the commands ---------------------------------------------------------------------------------
 
-def planted_texts() -> list[str]:
+def planted_texts(files: list[Path]) -> list[str]:
+    """The identifiers planted in ``files`` (from each file's FILE.key.jsonl)."""
     out = []
-    for key in sorted((FIXTURES / "planted").glob("*.key.jsonl")):
+    for f in files:
+        key = f.with_name(f.name + ".key.jsonl")
         out += [json.loads(line)["text"] for line in key.read_text(encoding="utf-8").splitlines() if line.strip()]
     return out
 
@@ -395,11 +397,12 @@ def test_analyze_redact_leaves_no_planted_identifier_in_any_output(tmp_path: Pat
     text = _output_text(out)
     assert "[PHONE]" in text and "[NAME]" in text and "Clinician" in text
     # numbers of one or two digits (ages such as 97) also occur as scores: check those as words in turns.csv
-    distinctive = [t for t in planted_texts() if not t.isdigit()]
+    planted = planted_texts(files)
+    distinctive = [t for t in planted if not t.isdigit()]
     leaked = [t for t in distinctive if re.search(rf"(?<![\w.]){re.escape(t)}(?!\w)", text, re.I)]
     assert not leaked
     turns = (out / "turns.csv").read_text(encoding="utf-8-sig")
-    assert not [t for t in planted_texts() if t.isdigit() and re.search(rf"\b{t}\b(?! ?%)", _text_column(turns))]
+    assert not [t for t in planted if t.isdigit() and re.search(rf"\b{t}\b(?! ?%)", _text_column(turns))]
     assert "Declan" not in res.output and "Carvalho" not in res.output
 
 
