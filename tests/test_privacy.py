@@ -447,3 +447,29 @@ def test_the_python_api_screens_and_redacts_like_the_cli(no_network) -> None:
     red = analyze_transcripts(tr, redact=True)
     assert not red.turns["text"].str.contains("Oyelaran").any()
     assert set(red.turns["speaker"]) == {"Clinician", "Client"}
+
+
+# --- any text at all ------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = list("abcdeHIJKLMnoprstuvwxyz0123456789 ,.-'@/:()+#") + [
+    "five ", "oh ", "May ", "Dr. ", "street ", "my name is ", "Grace ", "Siobhan ", " at ", " dot com", "ninety "]
+_SPEECH = st.lists(st.sampled_from(_PIECES), max_size=80).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_SPEECH, min_size=1, max_size=4))
+def test_any_text_gives_spans_inside_the_turn_and_redaction_removes_them(texts: list[str]) -> None:
+    tr = session(*texts)
+    found = find_identifiers(tr)
+    for f in found:
+        if f.start_char is not None:
+            assert 0 <= f.start_char < f.end_char <= len(tr.turns[f.turn - 1].text)
+            assert tr.turns[f.turn - 1].text[f.start_char:f.end_char] == f.text
+    out = redact(tr, found)
+    assert len(out.turns) == len(tr.turns)
+    for f in found:
+        if f.start_char is not None and len(f.text) >= 6 and f.text.isalnum():
+            assert not re.search(rf"(?<!\w){re.escape(f.text)}(?!\w)", out.turns[f.turn - 1].text)
