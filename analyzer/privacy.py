@@ -497,6 +497,17 @@ def _name_ok(words: list[str], check: str, rules: Rules) -> bool:
     return all(w[:1].isupper() or rules.is_name_word(w) for w in words)
 
 
+def _name_prefix(words: list[str], rules: Rules) -> list[str]:
+    """The leading words that can be part of a name: "david from accounts" -> david, "Tom And" -> Tom."""
+    out: list[str] = []
+    for i, w in enumerate(words):
+        low = w.lower()
+        if low in rules.not_names or (i and not (w[:1].isupper() or rules.is_name_word(low))):
+            break
+        out.append(w)
+    return out
+
+
 def _name_hits(text: str, words_in_turn: frozenset[str], rules: Rules) -> list[_Hit]:
     hits: list[_Hit] = []
     for order, rule in enumerate(rules.names):
@@ -504,10 +515,7 @@ def _name_hits(text: str, words_in_turn: frozenset[str], rules: Rules) -> list[_
             continue
         for m in rule.regex.finditer(text):
             start, end = m.span("name")
-            words = m.group("name").split()
-            # keep the words up to the first that is not a name ("Rashid's place" -> "Rashid")
-            while words and words[-1].lower() in rules.not_names:
-                words.pop()
+            words = _name_prefix(m.group("name").split(), rules)
             if _name_ok(words, rule.check, rules):
                 end = start + len(" ".join(words)) if m.group("name").startswith(" ".join(words)) else end
                 hits.append(_Hit(start, end, "name", rule.id, 500 + order))

@@ -61,6 +61,7 @@ NAMES = [
     ("Everyone calls me Maggie.", "Maggie"),
     ("My friend Grace came round.", "Grace"),
     ("he's called Ray, they were mates", "Ray"),
+    ("hi this is david from accounts", "david"),
 ]
 NOT_NAMES = [
     "I feel like May was hard.",
@@ -284,6 +285,11 @@ def test_speaker_labels_that_are_names_are_listed_and_role_words_are_not() -> No
     found = find_identifiers(tr)
     assert {f.text for f in found if f.kind == "speaker_name"} == {"Dr. Amara Okafor", "Jordan Lee"}
     assert any(f.kind == "name" and f.text == "Jordan" for f in found)  # the client's name in the text
+
+
+def test_a_name_span_stops_where_the_name_does() -> None:
+    assert [f.text for f in findings_in("hi this is david from accounts")] == ["david"]
+    assert [f.text for f in findings_in("My name is Tom And I'm here about my sleep.")] == ["Tom"]
 
 
 def test_a_name_found_once_is_found_in_every_turn() -> None:
