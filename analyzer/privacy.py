@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AnalyzerError, ConfigError
-from .model import Transcript, Turn
+from .model import Transcript
 from .resources import load_jsonl, load_toml, word_list
 
 SETTINGS_FILE = "identifiers/settings.toml"
