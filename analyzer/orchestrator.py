@@ -70,15 +70,15 @@ class SessionStream:
     """
 
     def __init__(self, paths: Iterable[str | Path], config: RunConfig, *, jobs: int = 1,
-                 manifest: Manifest = True, render: RenderPlan | None = None, engine: str = "local",
-                 scheduler: str | None = None) -> None:
+                 manifest: Manifest = True, exclude: Iterable[str | Path] = (), render: RenderPlan | None = None,
+                 engine: str = "local", scheduler: str | None = None) -> None:
         self.paths = [Path(p) for p in paths]
         self.config = config
         self.jobs = jobs
         self.render = render  # set: each file's outputs are rendered by the worker (RenderedFile)
         self.engine = engine  # "local" (this machine's processes) or "dask" (a cluster's workers)
         self.scheduler = scheduler
-        self.files, self.missing = readers.discover(self.paths)
+        self.files, self.missing = readers.discover(self.paths, exclude=exclude)
         self.manifest_error: AnalyzerError | None = None
         self.manifest: dict[str, dict[str, Any]] = {}
         try:

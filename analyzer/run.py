@@ -163,8 +163,8 @@ def run_analysis(
     config = options if isinstance(options, RunConfig) else load_config(options)
     # workers write the reports and format every row; this process only appends them in input order
     plan = RenderPlan(out.absolute(), tuple(session_columns(config.skill_map)), reports=reports, history=bool(history))
-    stream = SessionStream(paths, config, jobs=jobs, manifest=manifest, render=plan, engine=engine,
-                           scheduler=scheduler)
+    stream = SessionStream(paths, config, jobs=jobs, manifest=manifest, exclude=(out,),  # never read our own output
+                           render=plan, engine=engine, scheduler=scheduler)
     summary.failed.extend(stream.missing)
     if stream.manifest_error is not None:
         summary.failed.append(str(stream.manifest_error))
