@@ -254,7 +254,7 @@ def line(label: str, words: int, r: dict[str, Any], floor_wps: float | None, ext
 
 def rss_text(r: dict[str, Any]) -> str:
     quarters = ", ".join(f"{x:.0f}" for x in r["rss"])
-    workers = f"; largest worker {r['workers_rss']:.0f} MiB" if r.get("workers_rss", 0) > 1 else ""
+    workers = f"; largest child process {r['workers_rss']:.0f} MiB" if r.get("workers_rss", 0) > 1 else ""
     return f"peak RSS after ¼ ½ ¾ all files: {quarters} MiB{workers}"
 
 

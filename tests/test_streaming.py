@@ -74,3 +74,29 @@ def test_sentence_starts_equal_spacys_sentencizer(nlp):
     texts = TEXTS + ["a. b", "Hi!! there?? ok.", "...", "one two three", "What? Why. Fine!"]
     for ours, theirs in zip(nlp.pipe(texts), ref.pipe(texts)):
         assert [t.is_sent_start for t in ours] == [t.is_sent_start for t in theirs], ours.text
+
+
+def _loads_spacy(code: str) -> bool:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print('spacy' in sys.modules)"],
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_version_and_export_do_not_load_spacy(tmp_path, samples):
+    from click.testing import CliRunner
+
+    from analyzer.cli import cli
+
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["analyze", str(samples / "typed_notes.txt"), "--out", str(out), "-q",
+                                    "--no-reports", "--jobs", "1"]).exit_code == 0
+    run_cli = ("from click.testing import CliRunner\nfrom analyzer.cli import cli\n"
+               "r = CliRunner().invoke(cli, {args!r})\nassert r.exit_code == 0, r.output")
+    assert not _loads_spacy(run_cli.format(args=["--version"]))
+    assert not _loads_spacy(run_cli.format(args=["export", "--history", str(out / "history.sqlite"),
+                                                 "--out", str(tmp_path / "sup.csv")]))
+    assert _loads_spacy(run_cli.format(args=["analyze", str(samples / "typed_notes.txt"), "--out",
+                                             str(tmp_path / "o2"), "-q", "--no-reports", "--jobs", "1"]))

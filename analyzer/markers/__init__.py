@@ -12,20 +12,16 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from spacy.tokens import Doc
+from typing import TYPE_CHECKING, Any
 
 from ..model import Transcript, Turn
 from .base import Hit
-from .clarity import clarity, count_words
-from .lexical import code_lexical, is_backchannel
-from .questions import classify_question
-from .reflections import classify_reflection
 from .registry import REGISTRY
-from .sentiment import get_scorer
 from .settings import MarkerSettings
 from .talk import talk_figures, turn_timing
+
+if TYPE_CHECKING:  # the marker families load spaCy: imported when a session is coded, so the registry,
+    from spacy.tokens import Doc  # settings and types here stay light (export, --version never load spaCy)
 
 __all__ = ["TurnCodes", "SessionMarkers", "code_session", "Hit", "TURN_FLAGS"]
 
@@ -84,6 +80,10 @@ def code_session(transcript: Transcript, docs: Iterable[Doc], settings: MarkerSe
     One pass: ``docs`` may be a stream (``nlp.pipe``); each Doc is let go (its caches cleared) as soon
     as no later turn can need it as context, so a session's Docs are never all held at once.
     """
+    from .clarity import count_words
+    from .lexical import is_backchannel
+    from .sentiment import get_scorer
+
     turns = transcript.turns
     scorer = get_scorer()
     scorer.new_session()
@@ -131,6 +131,12 @@ class _ClinicianCoder:
         self.prev_clinician: Doc | None = None
         self.prev_client: Doc | None = None
         self.client_turns_so_far = 0
+        from .clarity import clarity
+        from .lexical import code_lexical
+        from .questions import classify_question
+        from .reflections import classify_reflection
+
+        self.families = classify_question, classify_reflection, code_lexical, clarity
         self.lexical_codes = REGISTRY.module_codes(code_lexical.__module__)
         self._held: list[Doc] = []
 
@@ -148,6 +154,7 @@ class _ClinicianCoder:
             return
         if role != "clinician" or tc.backchannel:
             return
+        classify_question, classify_reflection, code_lexical, clarity = self.families
         q, q_hits = classify_question(doc)
         r, r_hits = classify_reflection(doc, self.client_context[-2:])
         lex = code_lexical(doc, self.prev_clinician, self.prev_client)

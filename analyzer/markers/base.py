@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc, Span
+if TYPE_CHECKING:  # spaCy loads only where spans are made (the registry and tables import this module)
+    from spacy.tokens import Doc, Span
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Hit:
     @classmethod
     def from_span(cls, code: str, value: str, rule_id: str, span: Span | Doc) -> Hit:
         """Build a hit from a spaCy span (or a whole doc)."""
+        from spacy.tokens import Doc
+
         if isinstance(span, Doc):
             span = span[:]
         return cls(code, value, rule_id, span.start_char, span.end_char, span.text)
