@@ -202,6 +202,7 @@ def evaluate(table: Path, mapping_file: str, unpunctuated: bool, ratings_files: 
     sub-type agreement, session AUC for a high/low label, and correlations
     with session ratings.
     """
+    from .config import Options, load_config
     from .evaluate import evaluate as run_evaluation
 
     try:
