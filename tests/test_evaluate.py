@@ -147,3 +147,40 @@ def test_annomi_agreement_stays_at_the_measured_level(shared_data):
     assert f1["question"] >= 0.87 and f1["reflection"] >= 0.58 and f1["advice"] >= 0.55
     auc = {a["figure"]: a["auc"] for a in res.auc}
     assert auc["empathy_score"] >= 0.85 and auc["overall_score"] >= 0.84
+
+
+def test_rule_audit_counts_each_rule_against_the_gold_code(coded):
+    table, mapping = coded
+    res = evaluate(table, mapping)
+    q_rules = [f for f in res.rules if f.code == "question"]
+    assert q_rules, "the two questions were found by some rule"
+    # both gold questions are found, so the question rules' true positives cover the code's two
+    assert all(f.code_true_positives == 2 for f in q_rules)
+    assert sum(f.true_positive for f in q_rules) >= 2
+    for f in q_rules:
+        assert 0.0 <= f.precision <= 1.0 and f.true_positive <= f.fired
+    # advice is not coded in this table: its rules get a firing count and no precision
+    adv = [f for f in res.rules if f.code == "advice"]
+    assert adv and all(f.true_positive is None and math.isnan(f.precision) for f in adv)
+
+
+def test_rule_audit_rates_against_markers_by_session_label(coded):
+    table, mapping = coded
+    res = evaluate(table, mapping)
+    rates = {(r["flag"], r["positive"]): r for r in res.flag_rates}
+    # session B ("poor") holds the one advice turn ("You need to stop drinking.")
+    assert rates[("advice", False)]["per_session"] == 1.0
+    assert rates[("advice", True)]["per_session"] == 0.0
+    assert "against-markers per session" in res.format()
+
+
+def test_cli_evaluate_writes_the_rule_audit(coded, tmp_path):
+    table, mapping = coded
+    out = tmp_path / "rules.csv"
+    result = CliRunner().invoke(cli, ["evaluate", str(table), "--mapping", str(mapping), "--rules", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "per rule" in result.output
+    with open(out, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {"code", "rule_id", "fired", "precision", "share_of_true_positives"} <= set(rows[0])
+    assert any(r["code"] == "question" and int(r["fired"]) >= 1 for r in rows)
