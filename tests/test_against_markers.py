@@ -213,3 +213,29 @@ def test_advice_table_meets_the_target(nlp, style):
     neg = [f(s) for _, s in _flat(NOT_ADVICE)]
     p, r = precision_recall(nlp, pos, neg, _advice)
     assert p >= PRECISION_TARGET and r >= RECALL_TARGET, (p, r)
+
+
+def test_rule_behaviour_fields_are_checked_when_loaded(tmp_path):
+    from analyzer.errors import ConfigError
+    from analyzer.markers.rule_context import behaviours
+
+    bad = tmp_path / "d.jsonl"
+    bad.write_text('// comment\n{"label": "dismissive", "id": "d.x", "pattern": "calm down", "position": "sometimes"}\n')
+    with pytest.raises(ConfigError, match="position") as e:
+        behaviours((str(bad),))
+    assert "line 2" in str(e.value) or ":2" in str(e.value)
+    bad.write_text('{"label": "dismissive", "id": "d.y", "pattern": "calm down", "unless_nxt": ["to"]}\n')
+    with pytest.raises(ConfigError, match="unless_nxt"):
+        behaviours((str(bad),))
+
+
+def test_each_behaviour_field_changes_the_outcome(nlp):
+    # position: an imperative counts, the same words inside a clause do not
+    assert _dismissive(nlp, "Calm down.") and not _dismissive(nlp, "It helps you calm down.")
+    # not_in_question: asking about it explores
+    assert _dismissive(nlp, "Stop worrying.") and not _dismissive(nlp, "What would help you stop worrying?")
+    # unless_next: the next word changes the sense
+    assert _dismissive(nlp, "It's nothing.") and not _dismissive(nlp, "It's nothing to be ashamed of.")
+    # covers_own_voice: a denial in the clinician's voice cancels, a plain 'I think' does not
+    assert not _dismissive(nlp, "I'm not saying it's all in your head.")
+    assert _dismissive(nlp, "I think it's all in your head.")
