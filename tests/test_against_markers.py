@@ -34,11 +34,12 @@ DISMISSIVE = {
         "It's not that bad.", "Honestly, it isn't that serious.", "It can't be that bad.", "Things aren't so bad.",
         "It's no big deal.", "It's not a big deal, really.", "It's nothing.", "That's really nothing.",
         "It could be worse.", "It could have been a lot worse.", "It's all in your head.", "That's just in your mind.",
+        "There's nothing to be upset about.",
     ],
     "silver lining and comparison": [
         "At least you have a job.", "At least it wasn't your fault.", "At least there's still time.",
         "Look on the bright side.", "On the bright side, you get the house.", "Other people have it much worse.",
-        "Lots of people have it worse than you.",
+        "Lots of people have it worse than you.", "Lots of people go through worse, you know.",
     ],
     "judging the reaction": [
         "You're overreacting.", "You're being dramatic.", "You're way too sensitive.", "You're just being paranoid.",
@@ -47,7 +48,7 @@ DISMISSIVE = {
     "brushing off with a platitude or a push": [
         "Everything happens for a reason.", "It is what it is.", "Just get over it.", "You'll get over it.",
         "You just need to move on.", "Snap out of it.", "Pull yourself together.", "Cheer up!", "Toughen up.",
-        "Suck it up.", "You'll be fine.", "Everything will be okay, trust me.", "You shouldn't feel that way.",
+        "Suck it up.", "You shouldn't feel that way.",
         "There's no reason to be upset.",
     ],
 }
@@ -102,6 +103,18 @@ NOT_DISMISSIVE = {
 }
 
 
+# Known limits, kept in the whole-table figures so they count against the target: minimising in words no
+# rule lists, and reported speech marked only after the words ("..., according to your sister").
+HARD_DISMISSIVE = [
+    "Honestly, you're making a mountain out of a molehill.", "Let's not make this bigger than it is.",
+    "Try not to think about it.",
+]
+HARD_NOT_DISMISSIVE = [
+    "Calm down is what everyone says to you.", "Just relax, that's all your husband ever says.",
+    "It's no big deal, according to your sister.",
+]
+
+
 def _flat(table: dict[str, list[str]]) -> list[tuple[str, str]]:
     return [(cat, s) for cat, sents in table.items() for s in sents]
 
@@ -140,8 +153,8 @@ def precision_recall(nlp, positives: list[str], negatives: list[str], detect) ->
 @pytest.mark.parametrize("style", ["punctuated", "unpunctuated"])
 def test_dismissive_table_meets_the_target(nlp, style):
     f = (lambda s: s) if style == "punctuated" else unpunct
-    pos = [f(s) for _, s in _flat(DISMISSIVE)]
-    neg = [f(s) for _, s in _flat(NOT_DISMISSIVE)]
+    pos = [f(s) for _, s in _flat(DISMISSIVE)] + [f(s) for s in HARD_DISMISSIVE]
+    neg = [f(s) for _, s in _flat(NOT_DISMISSIVE)] + [f(s) for s in HARD_NOT_DISMISSIVE]
     p, r = precision_recall(nlp, pos, neg, _dismissive)
     assert p >= PRECISION_TARGET and r >= RECALL_TARGET, (p, r)
 
@@ -186,6 +199,12 @@ NOT_ADVICE = {
 }
 
 
+# Known limits, counted in the whole-table figures: advice dressed as a report of what others do, and a
+# "you should" that states an expectation, not a course of action.
+HARD_ADVICE = ["A lot of people in your spot would call a lawyer.", "Most people find it's worth calling her."]
+HARD_NOT_ADVICE = ["You should be hearing from the clinic this week.", "You should have the results by Friday."]
+
+
 def _advice(nlp, text: str) -> bool:
     return bool(code_lexical(nlp(text))["advice"])
 
@@ -209,8 +228,8 @@ def test_not_advice_category(nlp, category, style):
 @pytest.mark.parametrize("style", ["punctuated", "unpunctuated"])
 def test_advice_table_meets_the_target(nlp, style):
     f = (lambda s: s) if style == "punctuated" else unpunct
-    pos = [f(s) for _, s in _flat(ADVICE)]
-    neg = [f(s) for _, s in _flat(NOT_ADVICE)]
+    pos = [f(s) for _, s in _flat(ADVICE)] + [f(s) for s in HARD_ADVICE]
+    neg = [f(s) for _, s in _flat(NOT_ADVICE)] + [f(s) for s in HARD_NOT_ADVICE]
     p, r = precision_recall(nlp, pos, neg, _advice)
     assert p >= PRECISION_TARGET and r >= RECALL_TARGET, (p, r)
 
