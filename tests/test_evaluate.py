@@ -184,3 +184,19 @@ def test_cli_evaluate_writes_the_rule_audit(coded, tmp_path):
         rows = list(csv.DictReader(fh))
     assert {"code", "rule_id", "fired", "precision", "share_of_true_positives"} <= set(rows[0])
     assert any(r["code"] == "question" and int(r["fired"]) >= 1 for r in rows)
+
+
+def test_committed_rule_audit_holds_figures_only():
+    """benchmarks/results/rule_audit.csv (written by make evaluate) carries rule ids and counts, no text."""
+    import re
+    from pathlib import Path
+
+    from analyzer.rule_audit import AUDIT_COLUMNS
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "rule_audit.csv"
+    with open(path, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and list(rows[0]) == ["set", *AUDIT_COLUMNS]
+    for r in rows:
+        assert re.fullmatch(r"[\w.:\-]+", r["rule_id"]) and int(r["fired"]) >= 1
+        assert r["precision"] == "" or 0.0 <= float(r["precision"]) <= 1.0
