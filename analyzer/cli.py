@@ -52,9 +52,11 @@ def cli() -> None:
 @click.option("--no-manifest", is_flag=True, help="Ignore manifest.csv files beside the transcripts.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes to use.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the final summary.")
+@click.option("--force", is_flag=True,
+              help="Score files that do not look like counselling sessions (another language, a monologue …).")
 def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: tuple[str, ...],
             roles_file: str | None, skill_map_file: str | None, spacy_model: str | None, history_file: Path | None,
-            no_history: bool, no_reports: bool, no_manifest: bool, jobs: int, quiet: bool) -> None:
+            no_history: bool, no_reports: bool, no_manifest: bool, jobs: int, quiet: bool, force: bool) -> None:
     """Analyse transcripts (files or folders, searched recursively) into tables and reports.
 
     Writes OUT/turns.csv, sessions.csv, evidence.csv, reports/*.html, index.html
@@ -69,7 +71,7 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
     except AnalyzerError as exc:
         raise click.ClickException(str(exc)) from exc
     options = Options(format=fmt, clinician=clinician, roles_file=roles_file, spacy_model=spacy_model,
-                      skill_map_file=skill_map_file)
+                      skill_map_file=skill_map_file, force=force)
     if not quiet:
         click.echo(f"Analysing {len(files)} file(s) with {pipeline_label(nlp)} → {out_dir}", err=True)
     history: Path | bool = False if no_history else (history_file or True)

@@ -36,6 +36,8 @@ class SessionResult:
     markers: SessionMarkers
     session: dict[str, Any]
     skills: Any = None  # analyzer.skills.SessionSkills where a skill map was applied
+    screening: Any = None  # analyzer.screening.Screening: does it look like a counselling session?
+    check_warning: str = ""  # set where the screening held the scores back (or --force overrode it)
 
     @property
     def session_id(self) -> str:
@@ -137,8 +139,13 @@ def analyze_transcript(
     nlp: Language | None = None,
     settings: MarkerSettings | None = None,
     skill_map: Any = None,
+    force: bool = False,
 ) -> SessionResult:
-    """Analyse one transcript: annotate, detect markers, score skills, build its session row."""
+    """Analyse one transcript: annotate, detect markers, score skills, build its session row.
+
+    A transcript that does not look like a counselling session keeps its markers but gets no skill
+    scores (analyzer/screening.py) unless ``force``.
+    """
     nlp = nlp or build_nlp()
     docs = annotate(transcript, nlp)
     markers = code_session(transcript, docs, settings or load_settings())
@@ -154,6 +161,9 @@ def analyze_transcript(
         from .skills import apply_skills
 
         apply_skills(result, skill_map)
+    from .screening import apply_checks
+
+    apply_checks(result, skill_map or None, settings, force)
     return result
 
 
@@ -167,6 +177,7 @@ class Options:
     spacy_model: str | None = None
     settings_file: str | None = None
     skill_map_file: str | None = None
+    force: bool = False  # score files that do not look like counselling sessions
 
 
 def analyze_file(path: str | Path, options: Options = Options()) -> FileResult:
@@ -180,7 +191,10 @@ def analyze_file(path: str | Path, options: Options = Options()) -> FileResult:
         skill_map = _skill_map(options.skill_map_file)
         for tr in transcripts:
             result.warnings.extend(f"{tr.session_id}: {w}" for w in tr.warnings)
-            result.sessions.append(analyze_transcript(tr, nlp, settings, skill_map))
+            sr = analyze_transcript(tr, nlp, settings, skill_map, options.force)
+            if sr.check_warning:
+                result.warnings.append(f"{tr.session_id}: {sr.check_warning}")
+            result.sessions.append(sr)
     except AnalyzerError as exc:
         result.error = str(exc)
         result.sessions.clear()
@@ -242,7 +256,7 @@ def analyze(
         settings = load_settings(options.settings_file)
         skill_map = _skill_map(options.skill_map_file)
         for tr in transcripts:
-            yield analyze_transcript(tr, nlp, settings, skill_map)
+            yield analyze_transcript(tr, nlp, settings, skill_map, options.force)
     if paths:
         files, missing = readers.discover(paths)
         if missing:

@@ -47,7 +47,10 @@ class RunSummary:
 
 def session_columns(skill_map_file: str | None = None) -> list[str]:
     """sessions.csv columns for a skill map: the fixed columns, the skill columns, then warnings."""
-    return list(SESSION_COLUMNS) + skill_columns(load_skill_map(skill_map_file)) + ["warnings"]
+    from .screening import check_columns
+
+    smap = load_skill_map(skill_map_file)
+    return list(SESSION_COLUMNS) + skill_columns(smap) + ["warnings"] + list(check_columns(smap))
 
 
 def run_analysis(
