@@ -139,8 +139,10 @@ def _recovered(scores: list[float | None], negative: float, rise: float, window:
 
 
 def _div(a: np.ndarray, b: np.ndarray, scale: float = 1.0) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(b > 0, scale * a / np.where(b > 0, b, 1), np.nan)
+    """scale·a/b, NaN where b is 0 (a figure the resample cannot support, like R:Q without questions)."""
+    out = np.full(np.broadcast(a, b).shape, np.nan)
+    np.divide(a, b, out=out, where=b > 0)
+    return out * scale if scale != 1.0 else out
 
 
 def figures_from_sums(S: np.ndarray, cols: list[str]) -> dict[str, np.ndarray]:
@@ -168,8 +170,8 @@ def figures_from_sums(S: np.ndarray, cols: list[str]) -> dict[str, np.ndarray]:
         "fillers_per_100_words": _div(g["fillers"], g["clin_words"], 100),
     }
     mean = _div(g["sent_1"], g["sent_n"])
-    with np.errstate(invalid="ignore"):
-        sd = np.sqrt(np.maximum(_div(g["sent_2"], g["sent_n"]) - mean ** 2, 0))
+    var = _div(g["sent_2"], g["sent_n"]) - mean ** 2
+    sd = np.sqrt(np.maximum(var, 0, where=np.isfinite(var), out=np.full(var.shape, np.nan)))
     f["clinician_sentiment_sd"] = np.where(g["sent_n"] >= 3, sd, np.nan)
     for c in cols:
         if c.startswith("n_"):
@@ -208,10 +210,10 @@ def bootstrap_figures(turns: list[Any], row: dict[str, Any], settings: Any, flag
     n = len(U)
     rng = np.random.default_rng([u.seed, zlib.crc32(session_id.encode("utf-8"))])
     C = _resample_counts(n, u.resamples, rng)
-    reps = figures_from_sums(C @ U, cols)
+    reps = figures_from_sums(np.einsum("bn,nk->bk", C, U), cols)  # not BLAS: its threads cost more than the product
     reps.update(_order_figures(C, U, pauses, cols))
     ones = np.ones((1, n))
-    orig = figures_from_sums(ones @ U, cols)
+    orig = figures_from_sums(U.sum(axis=0, keepdims=True), cols)
     orig.update(_order_figures(ones, U, pauses, cols))
     out: dict[str, np.ndarray] = {}
     for name, rep in reps.items():
@@ -237,14 +239,25 @@ class Interval:
     uncertain: bool | None = None
 
 
+def _quantiles(x: np.ndarray, tail: float) -> tuple[float, float]:
+    """The ``tail`` and ``1 - tail`` quantiles of sorted ``x`` (linear, as numpy's default; np.quantile's
+    overhead is most of the cost at 200 values)."""
+    out = []
+    for q in (tail, 1 - tail):
+        pos = q * (len(x) - 1)
+        i = int(pos)
+        j = min(i + 1, len(x) - 1)
+        out.append(float(x[i] + (x[j] - x[i]) * (pos - i)))
+    return out[0], out[1]
+
+
 def _interval(reps: np.ndarray, point: float | None, level: float, digits: int = 1,
               lo_clip: float | None = None, hi_clip: float | None = None) -> tuple[float | None, float | None]:
     """The middle ``level`` of ``reps``, widened to hold ``point`` and clipped to the figure's range."""
     finite = reps[np.isfinite(reps)]
     if point is None or finite.size == 0:
         return None, None
-    tail = (1 - level) / 2
-    lo, hi = np.quantile(finite, [tail, 1 - tail])
+    lo, hi = _quantiles(np.sort(finite), (1 - level) / 2)
     lo, hi = min(float(lo), point), max(float(hi), point)
     if lo_clip is not None:
         lo = max(lo, lo_clip)
