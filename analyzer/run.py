@@ -46,11 +46,12 @@ class RunSummary:
 
 
 def session_columns(skill_map_file: str | None = None) -> list[str]:
-    """sessions.csv columns for a skill map: the fixed columns, the skill columns, then warnings."""
+    """sessions.csv columns for a skill map: the fixed columns, the skill columns, the checks, then warnings."""
     from .screening import check_columns
 
     smap = load_skill_map(skill_map_file)
-    return list(SESSION_COLUMNS) + skill_columns(smap) + ["warnings"] + list(check_columns(smap))
+    # the screening and interval columns follow the skill columns; `warnings` stays last
+    return list(SESSION_COLUMNS) + skill_columns(smap) + list(check_columns(smap)) + ["warnings"]
 
 
 def run_analysis(

@@ -236,7 +236,7 @@ def not_scored_reason(verdict: str) -> str:
 
 
 def check_columns(skill_map: Any = None) -> dict[str, str]:
-    """The sessions.csv columns this stage adds (appended after ``warnings``), with their meaning."""
+    """The sessions.csv columns this stage adds (after the skill columns, before ``warnings``), with their meaning."""
     from .skills import load_skill_map
     from .uncertainty import MITI_RATIOS
 
