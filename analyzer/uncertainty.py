@@ -345,6 +345,10 @@ def interval_row(result: Any, skill_map: Any, settings: Any, u: UncertaintySetti
     per_skill, overall = skill_intervals(result.skills, skill_map, reps, row, u)
     for key, iv in per_skill.items():
         cols[f"{key}_score_low"], cols[f"{key}_score_high"], cols[f"{key}_uncertain"] = iv.low, iv.high, iv.uncertain
+        score = result.skills.by_key(key)
+        score.low, score.high, score.uncertain = iv.low, iv.high, iv.uncertain
     cols["overall_score_low"], cols["overall_score_high"], cols["overall_uncertain"] = (
         overall.low, overall.high, overall.uncertain)
+    result.skills.overall_low, result.skills.overall_high = overall.low, overall.high
+    result.skills.overall_uncertain = overall.uncertain
     return cols

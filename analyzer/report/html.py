@@ -259,6 +259,9 @@ def _header(result: Any) -> str:
     if warnings:
         lis = "".join(f"<li>{_e(w)}</li>" for w in warnings)
         warn_html = f'<div class="warn" role="note"><strong>Warnings while reading</strong><ul>{lis}</ul></div>'
+    from .checks import checks_notes_html
+
+    warn_html += checks_notes_html(row)
     return f'<header>\n<h1>Session report: {_e(sid)}</h1>\n<dl class="meta">\n{dl}\n</dl>\n{warn_html}</header>'
 
 
@@ -288,8 +291,11 @@ def _skill_card(s: Any, anchors: set[int]) -> str:
         parts.append(f'<h3>{_e(s.label)}</h3><p class="noscore">no score {_band_chip("")}</p>')
         parts.append(f'<p class="small">{_e(s.reason or "the session gives too little to go on")}</p>')
     else:
+        from .checks import interval_html
+
         parts.append(f'<h3>{_e(s.label)}</h3><p><span class="score">{s.score:.0f}</span>'
-                     f'<small>/100</small> {_band_chip(s.band)}</p>')
+                     f'<small>/100</small> {_band_chip(s.band)}'
+                     f'{interval_html(getattr(s, "low", None), getattr(s, "high", None), getattr(s, "uncertain", None))}</p>')
     if s.drivers:
         lis = "".join(
             f'<li title="{_e(d.marker.rationale)}">{_e(d.describe())}'
@@ -315,7 +321,11 @@ def _skills_section(result: Any) -> str:
     anchors = {tc.turn.index for tc in result.markers.turns}
     cards = "\n".join(_skill_card(s, anchors) for s in sk.skills)
     if sk.overall is not None:
-        overall = (f'<p class="overall"><strong>Overall:</strong> {sk.overall:.0f}/100 {_band_chip(sk.overall_band)} '
+        from .checks import interval_html
+
+        iv = interval_html(getattr(sk, "overall_low", None), getattr(sk, "overall_high", None),
+                           getattr(sk, "overall_uncertain", None))
+        overall = (f'<p class="overall"><strong>Overall:</strong> {sk.overall:.0f}/100 {_band_chip(sk.overall_band)}{iv} '
                    f'<small>weighted mean of the skills scored above</small></p>')
     else:
         n = sum(s.score is not None for s in sk.skills)
