@@ -43,6 +43,7 @@ class ScreeningSettings:
     subtitle_max_mean_turn_words: float
     max_mean_turn_words: float
     min_play_words_per_100: float
+    max_child_mean_turn_words: float
     min_clinician_turns: int
     min_question_or_reflection_share: float
     punct_min_turn_words: int
@@ -62,6 +63,7 @@ _KEYS = {
     ("turn_structure", "subtitle_max_mean_turn_words"): float,
     ("child_play", "max_mean_turn_words"): float,
     ("child_play", "min_play_words_per_100"): float,
+    ("child_play", "max_child_mean_turn_words"): float,
     ("questions", "min_clinician_turns"): int,
     ("questions", "min_question_or_reflection_share"): float,
     ("punctuation", "min_turn_words"): int,
@@ -185,10 +187,12 @@ def _structure_reasons(transcript: Transcript, sig: dict[str, Any], s: Screening
                two_party_share=sum(words[k] for k in ranked[:2]) / total)
     reasons: list[str] = []
     children = word_list("lexicons/child_speaker_labels.txt")
-    child = [k for k in main if normalize_label(k) in children]
+    by_turns = sig["turns_by_speaker"]
+    # a child client in counselling speaks in sentences; a toddler at play in words
+    child = [k for k in main if normalize_label(k) in children and words[k] / by_turns[k] <= s.max_child_mean_turn_words]
     short_play = mean_turn <= s.max_mean_turn_words and sig["play_words_per_100"] >= s.min_play_words_per_100
     if child or short_play:
-        who = f"speaker {', '.join(child)} is a young child; " if child else ""
+        who = f"speaker {', '.join(child)} is a young child speaking in single words; " if child else ""
         reasons.append(f"child-directed play: {who}utterances of {mean_turn:.1f} words on average, "
                        f"{sig['play_words_per_100']:.1f} play words per 100 words")
     if (sig["two_party_share"] < s.max_two_party_share and len(main) >= s.min_speakers and transcript.role_inferred

@@ -123,6 +123,17 @@ def test_short_play_talk_without_a_child_label_is_play() -> None:
     assert "is a young child" not in check.verdict  # no child label: short utterances and play words only
 
 
+def test_a_school_age_child_client_in_counselling_is_not_play() -> None:
+    lines = [("Counsellor", "clinician", "What was the hardest part of the week at school?"),
+             ("Child", "client", "When nobody would sit with me at lunch and I had to eat on my own again."),
+             ("Counsellor", "clinician", "That sounds lonely, eating on your own."),
+             ("Child", "client", "It was, and then my brother teased me about it when I got home."),
+             ("Counsellor", "clinician", "So it followed you home too. What did you do then?"),
+             ("Child", "client", "I went to my room and played with my blocks until dinner.")]
+    check = screen(transcript(lines), {"n_clinician_turns": 3, "n_questions": 2, "n_reflections": 2})
+    assert check.ok, check.reasons
+
+
 def test_a_clinician_who_never_asks_or_reflects_is_not_counselling() -> None:
     lines = []
     for _ in range(12):
