@@ -196,3 +196,17 @@ def test_readme_documents_the_new_columns_and_force() -> None:
 
 def test_options_carry_force() -> None:
     assert Options(force=True).force and not Options().force
+
+
+def test_the_report_says_why_a_file_is_not_scored_and_when_codes_rest_on_unpunctuated_text(samples: Path, nlp) -> None:
+    from analyzer.report import session_report_html
+
+    (tr,) = readers.read(FIXTURES / "film_subtitles.srt")
+    page = session_report_html(analyze_transcript(tr, nlp))
+    assert "This does not look like a counselling session" in page and "film or TV subtitles" in page
+    unpunct = next(t for t in readers.read(samples / "clinic_utterances.csv") if t.session_id.endswith("S03"))
+    sr = analyze_transcript(unpunct, nlp)
+    assert sr.session["punctuation"] == "absent"
+    assert "rest wholly or partly on unpunctuated text" in session_report_html(sr)
+    (typed,) = readers.read(samples / "typed_notes.txt")
+    assert "unpunctuated text" not in session_report_html(analyze_transcript(typed, nlp))

@@ -81,3 +81,16 @@ def test_a_bad_uncertainty_file_names_the_key(tmp_path: Path) -> None:
     bad.write_text("level = 0.9\nresamples = 5\nseed = 1\nmax_width = 30\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="resamples"):
         load_uncertainty(str(bad))
+
+
+def test_the_report_shows_the_interval_beside_each_score_and_the_miti_ratios(sample_results) -> None:
+    from analyzer.report import session_report_html
+
+    sr = next(r for r in sample_results if r.session_id == "typed_notes")
+    page = session_report_html(sr)
+    e = sr.session
+    assert f"90% {e['empathy_score_low']:.0f}–{e['empathy_score_high']:.0f}" in page
+    assert f"90% {e['overall_score_low']:.0f}–{e['overall_score_high']:.0f}" in page
+    assert f"90% {e['reflection_to_question_ratio_low']:.1f}–{e['reflection_to_question_ratio_high']:.1f}" in page
+    wide = next((r for r in sample_results if any(r.session.get(f"{s}_uncertain") for s in SKILLS)), None)
+    assert wide is not None and ">uncertain</span>" in session_report_html(wide)

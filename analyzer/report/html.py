@@ -392,14 +392,17 @@ def _figures_section(result: Any) -> str:
                      f"{nq:.0f} questions ({_fmt(g('n_open_questions') or 0, 0)} open) · "
                      f"{nr:.0f} reflections ({_fmt(g('n_complex_reflections') or 0, 0)} complex)",
                      "clinician turns coded", "n_questions"))
+    from .checks import ratio_interval_html as _iv
+
     rq = g("reflection_to_question_ratio")
-    rows.append(("Reflection : question (R:Q)", (f"{_fmt(rq)}" + _miti_status(rq, 1, 2)) if rq is not None else _dash("no questions asked"),
+    rows.append(("Reflection : question (R:Q)", (f"{_fmt(rq)}" + _miti_status(rq, 1, 2) + _iv(row, "reflection_to_question_ratio"))
+                 if rq is not None else _dash("no questions asked"),
                  "MITI 4.2.1: fair ≥ 1, good ≥ 2", "reflection_to_question_ratio"))
     cr = g("percent_complex_reflections")
-    rows.append(("Complex reflections (%CR)", (f"{_fmt(cr, 1)}%" + _miti_status(cr, 40, 50)) if cr is not None else _dash("no reflections"),
+    rows.append(("Complex reflections (%CR)", (f"{_fmt(cr, 1)}%" + _miti_status(cr, 40, 50) + _iv(row, "percent_complex_reflections", True)) if cr is not None else _dash("no reflections"),
                  "MITI 4.2.1: fair ≥ 40%, good ≥ 50%", "percent_complex_reflections"))
     po = g("percent_open_questions")
-    rows.append(("Open questions", (f"{_fmt(po, 1)}%" + _miti_status(po, 50, 70)) if po is not None else _dash("no questions asked"),
+    rows.append(("Open questions", (f"{_fmt(po, 1)}%" + _miti_status(po, 50, 70) + _iv(row, "percent_open_questions", True)) if po is not None else _dash("no questions asked"),
                  "MITI 3: fair ≥ 50%, good ≥ 70%", "percent_open_questions"))
     s0, s1, ds = g("client_sentiment_start"), g("client_sentiment_end"), g("client_sentiment_change")
     if s0 is not None and s1 is not None:
