@@ -94,3 +94,23 @@ def test_the_report_shows_the_interval_beside_each_score_and_the_miti_ratios(sam
     assert f"90% {e['reflection_to_question_ratio_low']:.1f}–{e['reflection_to_question_ratio_high']:.1f}" in page
     wide = next((r for r in sample_results if any(r.session.get(f"{s}_uncertain") for s in SKILLS)), None)
     assert wide is not None and ">uncertain</span>" in session_report_html(wide)
+
+
+def test_the_supervision_export_carries_each_sessions_interval(tmp_path: Path, samples: Path) -> None:
+    import pandas as pd
+
+    from analyzer.export import supervision_table, write_supervision_csv
+    from analyzer.history import History
+    from analyzer.run import run_analysis
+
+    run_analysis([samples], tmp_path / "out", reports=False)
+    with History(tmp_path / "out" / "history.sqlite") as h:
+        frame = h.sessions_frame()
+    table = supervision_table(frame, "session")
+    row = table[table["session_id"] == "typed_notes"].iloc[0]
+    assert row["empathy_score_low"] <= row["empathy_score"] <= row["empathy_score_high"]
+    assert row["overall_uncertain"] in (True, False)
+    written = pd.read_csv(write_supervision_csv(table, tmp_path / "sup.csv"), encoding="utf-8-sig")
+    assert {"empathy_score_low", "overall_score_high", "empathy_uncertain"} <= set(written.columns)
+    monthly = supervision_table(frame, "month")
+    assert monthly["empathy_score_low"].isna().all()  # a period's mean score has no interval
