@@ -22,12 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analyzer import io as readers  # noqa: E402
-from analyzer.markers.settings import load_settings  # noqa: E402
+from analyzer.config import load_config  # noqa: E402
 from analyzer.model import Transcript  # noqa: E402
 from analyzer.nlp import build_nlp  # noqa: E402
 from analyzer.pipeline import analyze_transcript  # noqa: E402
 from analyzer.screening import punctuation, screen  # noqa: E402
-from analyzer.skills import load_skill_map  # noqa: E402
 from analyzer.uncertainty import interval_row  # noqa: E402
 
 
@@ -59,15 +58,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args()
-    nlp, settings, smap = build_nlp(), load_settings(), load_skill_map()
+    config = load_config()
+    nlp, settings, smap = build_nlp(), config.settings, config.skill_map
     sessions = [tr for f in readers.discover([ROOT / "sample_transcripts"])[0] for tr in readers.read(f)]
     long = fifty_minutes(next(tr for tr in sessions if tr.session_id == "patient_validating"))
     print(f"{'session':<28}{'words':>7}{'analysis ms':>13}{'intervals ms':>14}{'share':>8}{'screening ms':>14}{'share':>8}")
     tot_a = tot_i = tot_s = 0.0
     for tr in sessions + [long]:
-        analyze_transcript(tr, nlp, settings, smap)  # warm caches
-        t_all = median_time(lambda: analyze_transcript(tr, nlp, settings, smap), args.repeat)
-        sr = analyze_transcript(tr, nlp, settings, smap)
+        analyze_transcript(tr, nlp, config)  # warm caches
+        t_all = median_time(lambda: analyze_transcript(tr, nlp, config), args.repeat)
+        sr = analyze_transcript(tr, nlp, config)
         t_int = median_time(lambda: interval_row(sr, smap, settings), args.repeat)
         t_scr = median_time(lambda: (screen(tr, sr.session), punctuation(tr)), args.repeat)
         base = t_all - t_int - t_scr  # the analysis without the checks
