@@ -266,16 +266,19 @@ def apply_checks(result: Any, skill_map: Any = None, settings: Any = None, force
     """Screen a scored SessionResult in place, add ``punctuation`` and the intervals to its row.
 
     A session that does not look like a counselling session loses its skill
-    scores (each reason says why) unless ``force``.
+    scores (each reason says why) unless ``force``.  The thresholds come from
+    the result's run configuration where it has one.
     """
     from .markers.settings import load_settings
     from .uncertainty import interval_row
 
+    config = getattr(result, "config", None)
+    limits = getattr(config, "screening", None) or load_screening()
     row = result.session
-    check = screen(result.transcript, row)
+    check = screen(result.transcript, row, limits)
     result.screening = check
     row["session_check"] = check.verdict
-    row["punctuation"] = punctuation(result.transcript)
+    row["punctuation"] = punctuation(result.transcript, limits)
     note = ""
     if not check.ok and result.skills is not None:
         if force:
@@ -286,7 +289,7 @@ def apply_checks(result: Any, skill_map: Any = None, settings: Any = None, force
     if note:
         row["warnings"] = " | ".join(w for w in (row.get("warnings") or "", note) if w)
         result.check_warning = note
-    row.update(interval_row(result, skill_map, settings or load_settings()))
+    row.update(interval_row(result, skill_map, settings or load_settings(), getattr(config, "uncertainty", None)))
     return check
 
 
