@@ -209,19 +209,17 @@ def bootstrap_figures(turns: list[Any], row: dict[str, Any], settings: Any, flag
                                   settings.recovery_window_turns)
     n = len(U)
     rng = np.random.default_rng([u.seed, zlib.crc32(session_id.encode("utf-8"))])
-    C = _resample_counts(n, u.resamples, rng)
-    reps = figures_from_sums(np.einsum("bn,nk->bk", C, U), cols)  # not BLAS: its threads cost more than the product
-    reps.update(_order_figures(C, U, pauses, cols))
-    ones = np.ones((1, n))
-    orig = figures_from_sums(U.sum(axis=0, keepdims=True), cols)
-    orig.update(_order_figures(ones, U, pauses, cols))
+    # the last row draws every unit once: the original session through the same formulas
+    C = np.vstack([_resample_counts(n, u.resamples, rng), np.ones((1, n))])
+    figs = figures_from_sums(np.einsum("bn,nk->bk", C, U), cols)  # not BLAS: its threads cost more than the product
+    figs.update(_order_figures(C, U, pauses, cols))
     out: dict[str, np.ndarray] = {}
-    for name, rep in reps.items():
+    for name, values in figs.items():
         point = _number(row.get(name))
         if point is None:
             out[name] = np.full(u.resamples, np.nan)
             continue
-        o = orig[name][0]
+        rep, o = values[:-1], values[-1]
         out[name] = rep + (point - o) if np.isfinite(o) else rep
     return out
 
@@ -280,6 +278,13 @@ def _marker_reps(marker: Any, reps: dict[str, np.ndarray], row: dict[str, Any], 
     return raw
 
 
+@lru_cache(maxsize=256)
+def _points(points: tuple[tuple[float, float], ...]) -> tuple[np.ndarray, np.ndarray]:
+    """A marker's points as two arrays, converted once per map rather than once per session."""
+    xs, ys = zip(*points)
+    return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+
+
 def skill_intervals(skills: Any, skill_map: Any, reps: dict[str, np.ndarray], row: dict[str, Any],
                     u: UncertaintySettings) -> tuple[dict[str, Interval], Interval]:
     """An interval per scored skill (key → Interval) and for the overall score."""
@@ -297,7 +302,7 @@ def skill_intervals(skills: Any, skill_map: Any, reps: dict[str, np.ndarray], ro
             if m.figure in score.missing:
                 continue
             raw = _marker_reps(m, reps, row, B)
-            xs, ys = zip(*m.points)
+            xs, ys = _points(m.points)
             ok = np.isfinite(raw)
             s = np.interp(np.where(ok, raw, xs[0]), xs, ys)
             num += np.where(ok, m.weight * s, 0)
