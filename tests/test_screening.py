@@ -210,3 +210,11 @@ def test_the_report_says_why_a_file_is_not_scored_and_when_codes_rest_on_unpunct
     assert "rest wholly or partly on unpunctuated text" in session_report_html(sr)
     (typed,) = readers.read(samples / "typed_notes.txt")
     assert "unpunctuated text" not in session_report_html(analyze_transcript(typed, nlp))
+
+
+def test_real_counselling_sessions_pass_the_text_and_turn_checks(shared_data: Path) -> None:
+    """Every expert-coded MI session passes (the question check needs the markers: see benchmarks/screening.py)."""
+    transcripts = readers.read(shared_data / "annomi" / "AnnoMI-full.csv", format="csv")
+    assert len(transcripts) > 100
+    failed = [(tr.session_id, screen(tr, {}).verdict) for tr in transcripts if not screen(tr, {}).ok]
+    assert not failed, failed[:3]  # session ids and reasons only, never text
