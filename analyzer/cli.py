@@ -110,6 +110,9 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
             click.echo(f"error: {msg}", err=True)
     if summary.inferred and not quiet:
         click.echo("roles inferred (no known speaker labels) for: " + ", ".join(summary.inferred), err=True)
+    if summary.not_scored:  # shown even with --quiet: these sessions have no scores at all
+        click.echo("not scored (do not look like counselling sessions; see session_check, or use --force): "
+                   + ", ".join(summary.not_scored), err=True)
     where = (f"Outputs in {out_dir}/" + (f" (open {summary.index})" if summary.index else "")
              if summary.sessions else f"Nothing written to {out_dir}/ (its earlier contents are untouched)")
     click.echo(

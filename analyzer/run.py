@@ -36,6 +36,7 @@ class RunSummary:
     failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     inferred: list[str] = field(default_factory=list)
+    not_scored: list[str] = field(default_factory=list)  # sessions that do not look like counselling sessions
     reports: dict[str, str] = field(default_factory=dict)
     history: Path | None = None
     index: Path | None = None
@@ -122,6 +123,8 @@ def _note_file(summary: RunSummary, fr: FileResult) -> None:
             summary.warnings.append(f"{sr.session_id}: metadata ignored: {sr.metadata_problem}")
         if sr.transcript.role_inferred:
             summary.inferred.append(sr.session_id)
+        if sr.check_warning.startswith("not scored"):
+            summary.not_scored.append(sr.session_id)
 
 
 def run_analysis(

@@ -88,6 +88,9 @@ def test_cli_warns_and_writes_the_verdict_and_force_overrides(tmp_path: Path) ->
                               "--no-reports"])
     assert res.exit_code == 0, res.output
     assert "not scored: this does not look like a counselling session: placeholder text" in res.output
+    quiet = runner.invoke(cli, ["analyze", str(FIXTURES / "lorem_captions.vtt"), "--out", str(tmp_path / "q"),
+                                "--no-history", "--no-reports", "--quiet"])
+    assert "not scored (do not look like counselling sessions" in quiet.output and "lorem_captions" in quiet.output
     import pandas as pd
 
     row = pd.read_csv(out / "sessions.csv").iloc[0]
