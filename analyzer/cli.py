@@ -64,10 +64,12 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the final summary.")
 @click.option("--redact", is_flag=True,
               help="Replace likely identifiers by [KIND] and speaker names by role labels in every output.")
+@click.option("--force", is_flag=True,
+              help="Score files that do not look like counselling sessions (another language, a monologue …).")
 def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: tuple[str, ...],
             roles_file: str | None, skill_map_file: str | None, settings_file: str | None, spacy_model: str | None,
             history_file: Path | None, no_history: bool, no_reports: bool, no_manifest: bool, jobs: int, engine: str,
-            scheduler: str | None, quiet: bool, redact: bool) -> None:
+            scheduler: str | None, quiet: bool, redact: bool, force: bool) -> None:
     """Analyse transcripts (files or folders, searched recursively) into tables and reports.
 
     Writes OUT/turns.csv, sessions.csv, evidence.csv, reports/*.html, index.html
@@ -87,7 +89,7 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
     if not files and all(p.exists() for p in paths):
         raise click.ClickException("no transcripts found (supported: " + ", ".join(sorted(readers.SUFFIXES)) + ")")
     options = Options(format=fmt, clinician=clinician, roles_file=roles_file, spacy_model=spacy_model,
-                      skill_map_file=skill_map_file, settings_file=settings_file, redact=redact)
+                      skill_map_file=skill_map_file, settings_file=settings_file, redact=redact, force=force)
     try:
         config = load_config(options)  # every configuration file is read and checked once, here
         nlp = build_nlp(config.options.spacy_model)
@@ -126,6 +128,9 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
             click.echo(f"error: {msg}", err=True)
     if summary.inferred and not quiet:
         click.echo("roles inferred (no known speaker labels) for: " + ", ".join(summary.inferred), err=True)
+    if summary.not_scored:  # shown even with --quiet: these sessions have no scores at all
+        click.echo("not scored (do not look like counselling sessions; see session_check, or use --force): "
+                   + ", ".join(summary.not_scored), err=True)
     where = (f"Outputs in {out_dir}/" + (f" (open {summary.index})" if summary.index else "")
              if summary.sessions else f"Nothing written to {out_dir}/ (its earlier contents are untouched)")
     click.echo(
@@ -194,16 +199,20 @@ def export(history_file: Path | None, out_file: Path, by: str, convokit_dir: Pat
               help="Marker thresholds TOML to use instead of the shipped models/markers.toml.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the per-code figures to this CSV.")
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the per-rule audit (fired, precision, share of true positives) to this CSV.")
 def evaluate(table: Path, mapping_file: str, unpunctuated: bool, ratings_files: tuple[str, ...],
-             spacy_model: str | None, settings_file: str | None, out_file: Path | None) -> None:
+             spacy_model: str | None, settings_file: str | None, out_file: Path | None,
+             rules_file: Path | None) -> None:
     """Compare the analyzer's turn codes with a human-coded utterance TABLE (CSV).
 
     Prints precision, recall, F1 and Cohen's kappa per code on clinician turns,
-    sub-type agreement, session AUC for a high/low label, and correlations
-    with session ratings.
+    sub-type agreement, session AUC for a high/low label, correlations with
+    session ratings, and for every rule id how often it fired and its precision.
     """
     from .config import Options, load_config
     from .evaluate import evaluate as run_evaluation
+    from .rule_audit import RULE_PRECISION_FLOOR, write_audit
 
     try:
         config = load_config(Options(spacy_model=spacy_model, settings_file=settings_file))
@@ -212,6 +221,10 @@ def evaluate(table: Path, mapping_file: str, unpunctuated: bool, ratings_files: 
     except AnalyzerError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(result.format())
+    click.echo("\nper rule (precision against the code the rule gives; blank where the table does not code it):")
+    click.echo(result.format_rules(floor=RULE_PRECISION_FLOOR))
+    if rules_file:
+        write_audit(rules_file, result.rules)
     if out_file:
         with AtomicCSV(out_file, ["code", "n", "gold_positive", "predicted_positive", "precision", "recall", "f1",
                                   "kappa"]) as w:

@@ -34,6 +34,7 @@ class RenderedSession:
     metadata: dict[str, Any] = field(default_factory=dict)
     metadata_problem: str = ""
     role_inferred: bool = False
+    check_warning: str = ""  # SessionResult.check_warning: why the scores were held back, if they were
 
 
 @dataclass
@@ -76,6 +77,7 @@ def render_session(sr: SessionResult, plan: RenderPlan) -> RenderedSession:
         session_id=sr.session_id, session=dict(sr.session), turns_csv=turns, evidence_csv=evidence,
         sessions_csv=sessions, n_turns=n_turns, n_evidence=n_evidence, report=report, content_hash=chash,
         metadata=dict(sr.metadata), metadata_problem=sr.metadata_problem, role_inferred=sr.transcript.role_inferred,
+        check_warning=sr.check_warning,
     )
 
 
