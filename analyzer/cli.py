@@ -14,7 +14,9 @@ import click
 
 from . import __version__
 from . import io as readers
+from .cleanup import signals_as_exit
 from .errors import AnalyzerError
+from .guard import run_failure, unexpected_failure
 from .nlp import DEFAULT_PIPELINE, build_nlp, pipeline_label
 from .pipeline import FileResult, Options
 from .run import run_analysis
@@ -52,9 +54,10 @@ def cli() -> None:
 @click.option("--no-manifest", is_flag=True, help="Ignore manifest.csv files beside the transcripts.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes to use.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the final summary.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error (for a bug report).")
 def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: tuple[str, ...],
             roles_file: str | None, skill_map_file: str | None, spacy_model: str | None, history_file: Path | None,
-            no_history: bool, no_reports: bool, no_manifest: bool, jobs: int, quiet: bool) -> None:
+            no_history: bool, no_reports: bool, no_manifest: bool, jobs: int, quiet: bool, debug: bool) -> None:
     """Analyse transcripts (files or folders, searched recursively) into tables and reports.
 
     Writes OUT/turns.csv, sessions.csv, evidence.csv, reports/*.html, index.html
@@ -82,6 +85,8 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
         if fr.error:
             printed.add(fr.error)
             click.echo(("\n" if bar else "") + f"error: {fr.error}", err=True)
+            if debug and fr.traceback:
+                click.echo(fr.traceback, err=True)
         elif not quiet:
             for w in fr.warnings:
                 click.echo(("\n" if bar else "") + f"warning: {fr.path}: {w}", err=True)
@@ -91,16 +96,22 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
     try:
         if bar:
             bar.__enter__()
-        summary = run_analysis(paths, out_dir, options, jobs=jobs, history=history, manifest=not no_manifest,
-                               reports=not no_reports, on_file=on_file)
-    except AnalyzerError as exc:
-        raise click.ClickException(str(exc)) from exc
+        with signals_as_exit():  # SIGTERM/SIGHUP clean up like Ctrl-C: no temporary file is left
+            summary = run_analysis(paths, out_dir, options, jobs=jobs, history=history, manifest=not no_manifest,
+                                   reports=not no_reports, on_file=on_file)
+    except Exception as exc:
+        failure = run_failure(exc)
+        if failure is None and debug:
+            raise
+        raise (failure or unexpected_failure(exc)) from exc
     finally:
         if bar:
             bar.__exit__(None, None, None)
     for msg in summary.failed:
         if msg not in printed:  # missing paths and a bad manifest are not tied to one analysed file
             click.echo(f"error: {msg}", err=True)
+    for msg in summary.history_warnings:
+        click.echo(f"warning: history: {msg}", err=True)
     if summary.inferred and not quiet:
         click.echo("roles inferred (no known speaker labels) for: " + ", ".join(summary.inferred), err=True)
     where = (f"Outputs in {out_dir}/" + (f" (open {summary.index})" if summary.index else "")

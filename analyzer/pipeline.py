@@ -71,6 +71,7 @@ class FileResult:
     sessions: list[SessionResult] = field(default_factory=list)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    traceback: str | None = None  # for an unexpected exception (shown with --debug)
 
 
 def annotate(transcript: Transcript, nlp: Language | None = None) -> list[Doc]:
@@ -184,6 +185,11 @@ def analyze_file(path: str | Path, options: Options = Options()) -> FileResult:
     except AnalyzerError as exc:
         result.error = str(exc)
         result.sessions.clear()
+    except Exception as exc:  # one guard per file: a bug or an input no reader foresaw never stops the batch
+        from .guard import unexpected_error
+
+        result.error, result.traceback = unexpected_error(path, exc)
+        result.sessions.clear()
     return result
 
 
@@ -217,14 +223,18 @@ def analyze_files(paths: Sequence[str | Path], options: Options = Options(), job
     Results stream: each file's result is yielded as soon as it is ready (in
     input order) so a caller can write it and let it go.
     """
+    from .session_ids import SessionNamer
+
     paths = [Path(p) for p in paths]
+    namer = SessionNamer(paths)  # same-stem files in one run get distinct session ids
     if jobs <= 1 or len(paths) <= 1:
         for p in paths:
-            yield analyze_file(p, options)
+            yield namer.apply(analyze_file(p, options))
         return
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
     with ctx.Pool(processes=jobs) as pool:
-        yield from pool.imap(_analyze_file_star, ((p, options) for p in paths), chunksize=1)
+        for fr in pool.imap(_analyze_file_star, ((p, options) for p in paths), chunksize=1):
+            yield namer.apply(fr)
 
 
 def analyze(

@@ -20,7 +20,7 @@ from . import io as readers
 from .errors import AnalyzerError
 from .pipeline import FileResult, Options, analyze_files
 from .skills import load_skill_map, skill_columns
-from .tables import EVIDENCE_COLUMNS, SESSION_COLUMNS, TURN_COLUMNS, AtomicCSV
+from .tables import EVIDENCE_COLUMNS, SESSION_COLUMNS, TURN_COLUMNS, AtomicCSV, commit_all, remove_stale_temps
 
 METADATA_KEYS = ("clinician", "session_date", "client", "metadata_source")
 
@@ -34,6 +34,7 @@ class RunSummary:
     sessions: int = 0
     failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    history_warnings: list[str] = field(default_factory=list)  # metadata conflicts with the history
     inferred: list[str] = field(default_factory=list)
     reports: dict[str, str] = field(default_factory=dict)
     history: Path | None = None
@@ -85,13 +86,23 @@ def run_analysis(
             meta_index = load_manifests(paths)
         except AnalyzerError as exc:
             summary.failed.append(str(exc))
+    remove_stale_temps(out)  # what a killed run (kill -9) left behind
     hist = None
     if history:
         summary.history = default_path(out) if history is True else Path(history)
-        hist = History(summary.history).open()
+        hist = History(summary.history).open().begin()  # one transaction: committed with the tables or not at all
     session_rows: list[dict[str, Any]] = []
-    writers = [AtomicCSV(out / "turns.csv", list(TURN_COLUMNS)), AtomicCSV(out / "evidence.csv", list(EVIDENCE_COLUMNS)),
-               AtomicCSV(out / "sessions.csv", columns)]
+    writers: list[AtomicCSV] = []
+    try:
+        for name, cols in (("turns.csv", list(TURN_COLUMNS)), ("evidence.csv", list(EVIDENCE_COLUMNS)),
+                           ("sessions.csv", columns)):
+            writers.append(AtomicCSV(out / name, cols))
+    except BaseException:  # a read-only or full output folder: leave no temporary file, the history untouched
+        for w in writers:
+            w.abort()
+        if hist is not None:
+            hist.close()
+        raise
     turns_csv, evidence_csv, sessions_csv = writers
     try:
         for fr in analyze_files(files, options, jobs=jobs):
@@ -127,8 +138,9 @@ def run_analysis(
                 w.abort()
             summary.elapsed_s = time.perf_counter() - started
             return summary
-        for w in writers:
-            w.commit()
+        commit_all(writers, before_replace=hist.commit if hist is not None else None)
+        if hist is not None:
+            summary.history_warnings.extend(hist.warnings)
         if reports:
             from .report import write_index
             from .report.trends import trends_html_section
