@@ -15,6 +15,7 @@ AUC of analyzer figures.  Optional rating files add Spearman correlations.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import sys
 from collections import defaultdict
@@ -121,14 +122,22 @@ class EvaluationResult:
         return "\n".join(lines)
 
 
+def _decoded(path: Path) -> io.StringIO:
+    """A table's text, decoded like the transcript readers do (UTF-8/UTF-16 with or without BOM, cp1252)."""
+    from .io._decode import decode
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise FormatError(f"cannot open: {exc.strerror}", path=path) from exc
+    text, _, _ = decode(data, str(path))
+    return io.StringIO(text, newline="")
+
+
 def _read_table(path: Path, mapping: Mapping) -> dict[str, list[dict[str, str]]]:
     cols = mapping.columns
     csv.field_size_limit(sys.maxsize)
-    try:
-        fh = open(path, encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise FormatError(f"cannot open: {exc.strerror}", path=path) from exc
-    with fh:
+    with _decoded(path) as fh:
         sample = fh.read(4096)
         fh.seek(0)
         delim = "\t" if sample.count("\t") > sample.count(",") else ","
@@ -244,7 +253,7 @@ def _correlations(rows: list[dict[str, Any]], mapping: Mapping, files: Sequence[
     key, delim = mapping.ratings.get("key", "session_id"), mapping.ratings.get("delimiter", ",")
     ratings: dict[str, dict[str, str]] = {}
     for f in files:
-        with open(f, encoding="utf-8-sig", newline="") as fh:
+        with _decoded(Path(f)) as fh:
             for r in csv.DictReader(fh, delimiter=delim):
                 ratings[r[key]] = r
     by_id = {r["session_id"]: r for r in rows}

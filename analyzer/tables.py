@@ -241,8 +241,12 @@ class AtomicCSV:
         self._buf = io.StringIO()
         self._writer = csv.DictWriter(self._buf, fieldnames=self.columns, extrasaction="ignore")
         self.rows = 0
-        self._writer.writeheader()
-        self._flush()
+        try:
+            self._writer.writeheader()
+            self._flush()
+        except BaseException:  # the caller never gets this object, so clean up here
+            self.abort()
+            raise
 
     def _flush(self) -> None:
         # rows are formatted into a buffer and written in one call, so a failing row never leaves half a line

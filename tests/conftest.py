@@ -30,3 +30,30 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def samples() -> Path:
     return SAMPLES
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail the test on any socket connect, send or name lookup: the tool promises no network use.
+
+    Forked workers (``--jobs``) inherit the patch.  Tests that run analyze,
+    export and evaluate use this fixture (tests/test_reliability.py and the
+    command-line tests).
+    """
+    import socket
+
+    attempts: list[str] = []
+
+    def refuse(what):
+        def blocked(*args, **kwargs):
+            attempts.append(f"{what}{args[1:] if what.startswith('socket.') else args}")
+            raise OSError(f"network use blocked in tests: {what}")
+        return blocked
+
+    monkeypatch.setattr(socket.socket, "connect", refuse("socket.connect"))
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse("socket.connect_ex"))
+    monkeypatch.setattr(socket.socket, "sendto", refuse("socket.sendto"))
+    monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
+    monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
+    yield attempts
+    assert not attempts, f"the tool tried to use the network: {attempts}"
