@@ -503,3 +503,144 @@ def test_stale_temporaries_of_a_dead_process_are_removed_and_live_ones_kept(tmp_
         p.write_text("x")
     assert sorted(remove_stale_temps(tmp_path)) == sorted(stale)
     assert all(p.exists() for p in live)
+
+
+def _batch_of(folder: Path, n: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (folder / f"s{i:03}.txt").write_text(GOOD.replace("months", f"{i} months") * 8)
+    return folder
+
+
+def _start(args: list[str], cwd: Path, env: dict[str, str] | None = None):
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "analyzer", "analyze", *args], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_temps(proc, out: Path, timeout_s: float = 120.0) -> list[Path]:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        found = [p for p in out.glob(".*.tmp")] if out.is_dir() else []
+        if found:
+            return found
+        time.sleep(0.02)
+    raise AssertionError("the run finished before its temporary files were seen")
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_a_signal_mid_run_leaves_no_temporary_files(tmp_path, signame):
+    import signal
+
+    src = _batch_of(tmp_path / "in", 60)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sessions.csv").write_text("earlier\n")
+    proc = _start([str(src), "--out", str(out)], cwd=tmp_path)
+    try:
+        assert _wait_for_temps(proc, out)
+        proc.send_signal(getattr(signal, signame))
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0
+    assert "Traceback" not in err
+    assert not _temps(out)
+    assert (out / "sessions.csv").read_text() == "earlier\n"
+    with History(out / "history.sqlite") as h:
+        assert len(h) == 0  # the run's history rows went with its tables
+
+
+def test_what_kill_9_leaves_is_removed_by_the_next_run(tmp_path):
+    import signal
+
+    src = _batch_of(tmp_path / "in", 60)
+    out = tmp_path / "out"
+    proc = _start([str(src), "--out", str(out)], cwd=tmp_path)
+    try:
+        left = _wait_for_temps(proc, out)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert left and _temps(out)  # kill -9 cannot be cleaned up after...
+    (tmp_path / "a.txt").write_text(GOOD)
+    assert _analyze(str(tmp_path / "a.txt"), "--out", str(out)).exit_code == 0
+    assert not _temps(out)  # ...but the next run removes it
+    with History(out / "history.sqlite") as h:
+        assert [r["session_id"] for r in h.records()] == ["a"]  # the killed run committed nothing
+
+
+# ------------------------------------------------------------------ nothing written elsewhere, no network
+
+
+def _snapshot(*roots: Path) -> dict[str, tuple[int, int]]:
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for r in roots for p in r.rglob("*") if p.is_file()}
+
+
+def test_nothing_is_written_outside_the_outputs(tmp_path, samples):
+    """analyze, export and evaluate in a fresh process with its own HOME, TMPDIR and working folder:
+    only the output folder, the history and the named export files change."""
+    import shutil
+    import subprocess
+    import sys
+
+    home, tmp, cwd, src = (tmp_path / n for n in ("home", "tmp", "cwd", "in"))
+    for d in (home, tmp, cwd):
+        d.mkdir()
+    shutil.copytree(samples, src)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "MPL", "PYTHONPYCACHE"))}
+    env.update(HOME=str(home), TMPDIR=str(tmp), PYTHONDONTWRITEBYTECODE="1")
+    before = _snapshot(home, tmp, cwd, src)
+    out, hist = tmp_path / "out", tmp_path / "elsewhere" / "h.sqlite"
+    run = lambda *a: subprocess.run([sys.executable, "-m", "analyzer", *a], cwd=cwd, env=env,  # noqa: E731
+                                    capture_output=True, text=True, timeout=600)
+    r = run("analyze", str(src), "--out", str(out), "--history", str(hist), "--quiet")
+    assert r.returncode == 0, r.stderr
+    r = run("export", "--history", str(hist), "--out", str(out / "sup.csv"))
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "coded.csv").write_text("sid,who,utt,q\nA,therapist,What brings you in?,yes\nA,client,Work.,\n")
+    (tmp_path / "map.toml").write_text('[columns]\nsession = "sid"\nspeaker = "who"\ntext = "utt"\n\n'
+                                       '[codes.question]\ncolumn = "q"\npositive = ["yes"]\n')
+    r = run("evaluate", str(tmp_path / "coded.csv"), "--mapping", str(tmp_path / "map.toml"))
+    assert r.returncode == 0, r.stderr
+    # the one documented cache (README, "Privacy and files"): matplotlib's font list, built once per HOME
+    cache = str(home / ".cache" / "matplotlib")
+    after = {k: v for k, v in _snapshot(home, tmp, cwd, src).items() if not k.startswith(cache + os.sep)}
+    assert after == before
+    assert not list(tmp.iterdir()) and not list(cwd.iterdir())
+    in_home = {p.relative_to(home).as_posix() for p in home.rglob("*")}
+    in_home -= {".cache", ".cache/matplotlib", ".config", ".config/matplotlib"}  # matplotlib's folders, empty but one
+    assert all(x.startswith(".cache/matplotlib/fontlist") for x in in_home), in_home
+    assert {p.name for p in hist.parent.iterdir()} == {"h.sqlite"}  # no journal left beside the history
+
+
+# ------------------------------------------------------------------ evaluate decodes like the readers
+
+
+EVAL_MAP = ('[columns]\nsession = "sid"\nspeaker = "who"\ntext = "utt"\n\n'
+            '[codes.question]\ncolumn = "q"\npositive = ["yes"]\n')
+EVAL_TABLE = "sid,who,utt,q\nA,therapist,Qué tal? What brings you in, café or no café?,yes\nA,client,Work.,\n"
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16", "utf-8-sig"])
+def test_evaluate_reads_tables_in_the_encodings_readers_accept(tmp_path, encoding):
+    (tmp_path / "t.csv").write_bytes(EVAL_TABLE.encode(encoding))
+    (tmp_path / "m.toml").write_text(EVAL_MAP)
+    result = CliRunner().invoke(cli, ["evaluate", str(tmp_path / "t.csv"), "--mapping", str(tmp_path / "m.toml")])
+    assert result.exit_code == 0, result.output
+    assert "question" in result.output
+
+
+def test_evaluate_of_a_binary_table_is_one_line(tmp_path):
+    (tmp_path / "t.csv").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 4)
+    (tmp_path / "m.toml").write_text(EVAL_MAP)
+    result = CliRunner().invoke(cli, ["evaluate", str(tmp_path / "t.csv"), "--mapping", str(tmp_path / "m.toml")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "t.csv" in result.output and "binary" in result.output
