@@ -19,19 +19,35 @@ UNEXPECTED_CODE = "E900"
 _MAX_MESSAGE = 300
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(m: re.Match[str]) -> str:
+    c = ord(m[0])
+    # U+DC80..U+DCFF stand for the bytes 0x80..0xFF of a file name that is not UTF-8 (surrogateescape)
+    return f"\\x{c - 0xDC00:02x}" if 0xDC80 <= c <= 0xDCFF else f"\\u{c:04x}"
+
+
+def printable_text(text: str) -> str:
+    """``text`` with lone surrogates (which no file, terminal or database can hold) written as escapes:
+    a non-UTF-8 byte of a file name as ``\\xNN``, any other lone surrogate as ``\\uXXXX``."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return _SURROGATE.sub(_escape_surrogate, text)
+
+
 def display_path(path: str | Path) -> str:
     """A path fit for a console line: bytes that are not UTF-8 in a file name are shown as ``\\xNN``."""
-    try:
-        raw = os.fsencode(path)
-    except (TypeError, ValueError):
-        return str(path)
-    return raw.decode("utf-8", "backslashreplace")
+    return printable_text(os.fspath(path)) if isinstance(path, (str, os.PathLike)) else str(path)
 
 
 def one_line(text: str, limit: int = _MAX_MESSAGE) -> str:
     """``text`` on one line (whitespace runs collapsed), cut to ``limit`` characters, printable anywhere."""
-    flat = re.sub(r"\s+", " ", text).strip()
-    flat = flat.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates cannot be printed
+    flat = printable_text(re.sub(r"\s+", " ", text).strip())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

@@ -117,11 +117,9 @@ def source_key(source: str | Path) -> str:
 
 def _bindable(text: str) -> str:
     # SQLite cannot store lone surrogates (a file name with a non-UTF-8 byte); keep them visible instead
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    from .guard import printable_text
+
+    return printable_text(text)
 
 
 class HistoryError(AnalyzerError):
@@ -135,7 +133,7 @@ def content_hash(transcript: Any) -> str:
     h = hashlib.sha256()
     for t in transcript.turns:
         for part in (t.speaker, t.text, _time(t.start_s), _time(t.end_s)):
-            h.update(part.encode("utf-8"))
+            h.update(part.encode("utf-8", "surrogatepass"))  # a lone surrogate must not stop a run
             h.update(b"\x1f")
         h.update(b"\x1e")
     return h.hexdigest()

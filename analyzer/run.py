@@ -18,6 +18,7 @@ from typing import Any
 
 from . import io as readers
 from .errors import AnalyzerError
+from .guard import unexpected_error
 from .pipeline import FileResult, Options, analyze_files
 from .skills import load_skill_map, skill_columns
 from .tables import EVIDENCE_COLUMNS, SESSION_COLUMNS, TURN_COLUMNS, AtomicCSV, commit_all, remove_stale_temps
@@ -116,17 +117,26 @@ def run_analysis(
                     summary.warnings.append(f"{sr.session_id}: metadata ignored: {exc}")
                     meta = {"metadata_source": "none"}
                 sr.session.update({k: meta.get(k, "") for k in METADATA_KEYS})
+                try:  # rows and report are built before any table is written, so a failure leaves no trace
+                    turn_rows, evidence_rows = sr.turn_rows(), sr.evidence_rows()
+                    if reports:
+                        from .report import report_filename, write_session_report
+
+                        write_session_report(sr, out)
+                        summary.reports[sr.session_id] = report_filename(sr.session_id)
+                except (AnalyzerError, OSError):
+                    raise  # output-side: stops the run with one message
+                except Exception as exc:  # the per-file guard, for this file's outputs
+                    if not fr.error:
+                        fr.error, fr.traceback = unexpected_error(fr.path, exc)
+                        summary.failed.append(fr.error)
+                    continue
                 summary.sessions += 1
                 if sr.transcript.role_inferred:
                     summary.inferred.append(sr.session_id)
-                turns_csv.write_all(sr.turn_rows())
-                evidence_csv.write_all(sr.evidence_rows())
+                turns_csv.write_all(turn_rows)
+                evidence_csv.write_all(evidence_rows)
                 sessions_csv.write(sr.session)
-                if reports:
-                    from .report import report_filename, write_session_report
-
-                    write_session_report(sr, out)
-                    summary.reports[sr.session_id] = report_filename(sr.session_id)
                 if hist is not None:
                     hist.add(sr, metadata=meta)
                 session_rows.append(sr.session)

@@ -9,6 +9,8 @@ ids of such files are told apart, and only theirs:
   files have in common is put in front: ``clinicA/session`` and
   ``clinicB/session`` (a file in that common folder itself keeps ``session``);
 * same stem in one folder → the suffix is kept: ``x.txt`` and ``x.json``;
+* a file name with bytes that are not UTF-8 shows them as ``\\xNN`` (a session
+  id is text that every table, report name and the history can hold);
 * anything still equal (a CSV session ``a/b`` beside a folder ``a`` holding
   ``b.txt``) gets ``#2``, ``#3`` … in the order the files were given.
 """
@@ -26,7 +28,7 @@ from typing import Any
 def file_ids(paths: Sequence[str | Path]) -> list[str]:
     """The base session id of each file in ``paths`` (same order), unique among them."""
     ps = [Path(p) for p in paths]
-    ids = [p.stem for p in ps]
+    ids = [_printable(p.stem) for p in ps]
     groups: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(ps):
         groups[p.stem].append(i)
@@ -36,13 +38,22 @@ def file_ids(paths: Sequence[str | Path]) -> list[str]:
         folders = [os.path.abspath(ps[i].parent) for i in idx]
         common = os.path.commonpath(folders)
         rel = [PurePath(os.path.relpath(f, common)).as_posix() for f in folders]
-        labels = [stem if r == "." else f"{r}/{stem}" for r in rel]
+        labels = [_printable(stem if r == "." else f"{r}/{stem}") for r in rel]
         counts: dict[str, int] = defaultdict(int)
         for lab in labels:
             counts[lab] += 1
         for i, lab in zip(idx, labels):
-            ids[i] = lab + ps[i].suffix if counts[lab] > 1 else lab
+            ids[i] = lab + _printable(ps[i].suffix) if counts[lab] > 1 else lab
     return ids
+
+
+def _printable(name: str) -> str:
+    """``name`` with the undecodable bytes of a file name (surrogate escapes) written as ``\\xNN``."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 class SessionNamer:

@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any
 
 from .errors import OutputError
+from .guard import printable_text
 
 TURN_COLUMNS: dict[str, str] = {
     "session_id": "File stem, or `stem/value` for a CSV with a session column.",
@@ -187,7 +188,7 @@ def format_cell(value: Any) -> Any:
         return int(value)
     if isinstance(value, numbers.Number):
         return value
-    return safe_text(value if isinstance(value, str) else str(value))
+    return safe_text(printable_text(value if isinstance(value, str) else str(value)))
 
 
 def make_private_dir(path: str | Path) -> Path:
