@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import io as readers
+from .config import Options, RunConfig, load_config
 from .errors import AnalyzerError
 from .guard import unexpected_error
-from .pipeline import FileResult, Options, analyze_files
-from .skills import load_skill_map, skill_columns
+from .orchestrator import METADATA_KEYS, SessionStream
+from .pipeline import FileResult, SessionResult
+from .skills import SkillMap, load_skill_map, skill_columns
 from .tables import EVIDENCE_COLUMNS, SESSION_COLUMNS, TURN_COLUMNS, AtomicCSV, commit_all, remove_stale_temps
 
-METADATA_KEYS = ("clinician", "session_date", "client", "metadata_source")
+__all__ = ["RunSummary", "run_analysis", "session_columns", "METADATA_KEYS"]
 
 
 @dataclass
@@ -47,15 +48,99 @@ class RunSummary:
         return not self.failed
 
 
-def session_columns(skill_map_file: str | None = None) -> list[str]:
+def session_columns(skill_map: SkillMap | str | None = None) -> list[str]:
     """sessions.csv columns for a skill map: the fixed columns, the skill columns, then warnings."""
-    return list(SESSION_COLUMNS) + skill_columns(load_skill_map(skill_map_file)) + ["warnings"]
+    smap = skill_map if isinstance(skill_map, SkillMap) else load_skill_map(skill_map)
+    return list(SESSION_COLUMNS) + skill_columns(smap) + ["warnings"]
+
+
+class _Outputs:
+    """The run's three tables (written atomically), its reports and its history, fed one session at a time."""
+
+    def __init__(self, out: Path, config: RunConfig, history: Path | None, reports: bool) -> None:
+        from .history import History
+
+        self.out = out
+        self.config = config
+        self.reports = reports
+        remove_stale_temps(out)  # what a killed run (kill -9) left behind
+        # one transaction for the whole run: its history rows are committed with its tables or not at all
+        self.hist = History(history).open().begin() if history is not None else None
+        made: list[AtomicCSV] = []
+        try:
+            for name, cols in (("turns.csv", list(TURN_COLUMNS)), ("evidence.csv", list(EVIDENCE_COLUMNS)),
+                               ("sessions.csv", session_columns(config.skill_map))):
+                made.append(AtomicCSV(out / name, cols))
+        except BaseException:  # a read-only or full output folder: no temporary file left, the history untouched
+            for w in made:
+                w.abort()
+            self.close()
+            raise
+        self.turns, self.evidence, self.sessions = made
+        self.session_rows: list[dict[str, Any]] = []
+
+    @property
+    def writers(self) -> tuple[AtomicCSV, AtomicCSV, AtomicCSV]:
+        return self.turns, self.evidence, self.sessions
+
+    def add(self, sr: SessionResult) -> str | None:
+        """Write one session everywhere; returns its report's path relative to the output folder.
+
+        Rows and report are built before any table is written, so a session that fails there leaves
+        no trace in the tables."""
+        turn_rows, evidence_rows = sr.turn_rows(), sr.evidence_rows()
+        report = None
+        if self.reports:
+            from .report import report_filename, write_session_report
+
+            write_session_report(sr, self.out)
+            report = report_filename(sr.session_id)
+        self.turns.write_all(turn_rows)
+        self.evidence.write_all(evidence_rows)
+        self.sessions.write(sr.session)
+        if self.hist is not None:
+            self.hist.add(sr, metadata=sr.metadata)
+        self.session_rows.append(sr.session)
+        return report
+
+    def commit(self, reports: dict[str, str]) -> Path | None:
+        """Move the tables into place and write index.html (with the trends where a history is kept)."""
+        # all tables flushed first (a full disk fails before any changes), then the history, then the moves
+        commit_all(self.writers, before_replace=self.hist.commit if self.hist is not None else None)
+        if not self.reports:
+            return None
+        from .report import write_index
+        from .report.trends import trends_html_section
+
+        smap = self.config.skill_map
+        extra = [trends_html_section(self.hist.sessions_frame(), smap)] if self.hist is not None else []
+        return write_index(self.session_rows, reports, self.out, extra_sections=extra, skill_map=smap)
+
+    def abort(self) -> None:
+        for w in self.writers:
+            w.abort()
+
+    def close(self) -> None:
+        if self.hist is not None:
+            self.hist.close()
+
+
+def _note_file(summary: RunSummary, fr: FileResult) -> None:
+    """Record one file's error and warnings, and each session's metadata problem and inferred roles."""
+    if fr.error:
+        summary.failed.append(fr.error)
+    summary.warnings.extend(f"{fr.path}: {w}" for w in fr.warnings)
+    for sr in fr.sessions:
+        if sr.metadata_problem:
+            summary.warnings.append(f"{sr.session_id}: metadata ignored: {sr.metadata_problem}")
+        if sr.transcript.role_inferred:
+            summary.inferred.append(sr.session_id)
 
 
 def run_analysis(
     paths: Sequence[str | Path],
     out_dir: str | Path,
-    options: Options = Options(),
+    options: Options | RunConfig = Options(),
     *,
     jobs: int = 1,
     history: str | Path | None | bool = True,
@@ -65,104 +150,56 @@ def run_analysis(
 ) -> RunSummary:
     """Analyse ``paths`` into ``out_dir``; returns a :class:`RunSummary`.
 
-    ``history``: True writes ``out_dir/history.sqlite``, a path writes there,
-    False/None writes none.  ``on_file`` is called after each file (progress,
-    messages).  Raises AnalyzerError only for problems that stop the whole run
-    (a bad skill map, an unreadable history); problems with one file are
-    recorded in ``failed`` and the run goes on.
+    ``options`` are the run's options (or an already loaded RunConfig).  ``history``: True writes
+    ``out_dir/history.sqlite``, a path writes there, False/None writes none.  ``on_file`` is called
+    after each file (progress, messages).  Raises AnalyzerError only for problems that stop the whole
+    run (a bad settings file or skill map, an unreadable history); problems with one file are recorded
+    in ``failed`` and the run goes on.
     """
-    from .history import History, default_path
-    from .metadata import load_manifests, metadata_for_result
+    from .history import default_path
 
     started = time.perf_counter()
     out = Path(out_dir)
     summary = RunSummary(out)
-    columns = session_columns(options.skill_map_file)  # a bad skill map stops here, before any work
-    files, missing = readers.discover(paths)
-    summary.failed.extend(missing)
-    summary.files = len(files)
-    meta_index: dict[str, Any] = {}
-    if manifest:
-        try:
-            meta_index = load_manifests(paths)
-        except AnalyzerError as exc:
-            summary.failed.append(str(exc))
-    remove_stale_temps(out)  # what a killed run (kill -9) left behind
-    hist = None
+    # a bad settings file or skill map stops here, before any work
+    config = options if isinstance(options, RunConfig) else load_config(options)
+    stream = SessionStream(paths, config, jobs=jobs, manifest=manifest)
+    summary.failed.extend(stream.missing)
+    if stream.manifest_error is not None:
+        summary.failed.append(str(stream.manifest_error))
+    summary.files = len(stream.files)
     if history:
         summary.history = default_path(out) if history is True else Path(history)
-        hist = History(summary.history).open().begin()  # one transaction: committed with the tables or not at all
-    session_rows: list[dict[str, Any]] = []
-    writers: list[AtomicCSV] = []
+    outputs = _Outputs(out, config, summary.history, reports)
     try:
-        for name, cols in (("turns.csv", list(TURN_COLUMNS)), ("evidence.csv", list(EVIDENCE_COLUMNS)),
-                           ("sessions.csv", columns)):
-            writers.append(AtomicCSV(out / name, cols))
-    except BaseException:  # a read-only or full output folder: leave no temporary file, the history untouched
-        for w in writers:
-            w.abort()
-        if hist is not None:
-            hist.close()
-        raise
-    turns_csv, evidence_csv, sessions_csv = writers
-    try:
-        for fr in analyze_files(files, options, jobs=jobs):
-            if fr.error:
-                summary.failed.append(fr.error)
-            summary.warnings.extend(f"{fr.path}: {w}" for w in fr.warnings)
+        for fr in stream:
+            _note_file(summary, fr)
             for sr in fr.sessions:
                 try:
-                    meta = metadata_for_result(sr, meta_index)
-                except AnalyzerError as exc:
-                    summary.warnings.append(f"{sr.session_id}: metadata ignored: {exc}")
-                    meta = {"metadata_source": "none"}
-                sr.session.update({k: meta.get(k, "") for k in METADATA_KEYS})
-                try:  # rows and report are built before any table is written, so a failure leaves no trace
-                    turn_rows, evidence_rows = sr.turn_rows(), sr.evidence_rows()
-                    if reports:
-                        from .report import report_filename, write_session_report
-
-                        write_session_report(sr, out)
-                        summary.reports[sr.session_id] = report_filename(sr.session_id)
+                    report = outputs.add(sr)
                 except (AnalyzerError, OSError):
-                    raise  # output-side: stops the run with one message
+                    raise  # output-side (full disk, damaged history): stops the run with one message
                 except Exception as exc:  # the per-file guard, for this file's outputs
                     if not fr.error:
                         fr.error, fr.traceback = unexpected_error(fr.path, exc)
                         summary.failed.append(fr.error)
                     continue
                 summary.sessions += 1
-                if sr.transcript.role_inferred:
-                    summary.inferred.append(sr.session_id)
-                turns_csv.write_all(turn_rows)
-                evidence_csv.write_all(evidence_rows)
-                sessions_csv.write(sr.session)
-                if hist is not None:
-                    hist.add(sr, metadata=meta)
-                session_rows.append(sr.session)
+                if report:
+                    summary.reports[sr.session_id] = report
             if on_file:
                 on_file(fr)
         if summary.sessions == 0:
             # nothing analysed: keep whatever an earlier run left in the folder rather than empty it
-            for w in writers:
-                w.abort()
-            summary.elapsed_s = time.perf_counter() - started
-            return summary
-        commit_all(writers, before_replace=hist.commit if hist is not None else None)
-        if hist is not None:
-            summary.history_warnings.extend(hist.warnings)
-        if reports:
-            from .report import write_index
-            from .report.trends import trends_html_section
-
-            extra = [trends_html_section(hist.sessions_frame())] if hist is not None else []
-            summary.index = write_index(session_rows, summary.reports, out, extra_sections=extra)
+            outputs.abort()
+        else:
+            summary.index = outputs.commit(summary.reports)
+            if outputs.hist is not None:
+                summary.history_warnings.extend(outputs.hist.warnings)
     except BaseException:
-        for w in writers:
-            w.abort()
+        outputs.abort()
         raise
     finally:
-        if hist is not None:
-            hist.close()
+        outputs.close()
     summary.elapsed_s = time.perf_counter() - started
     return summary

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer import pipeline as pipeline_module
-from analyzer import run as run_module
+from analyzer import orchestrator as orchestrator_module
 from analyzer import tables
 from analyzer.cli import cli
 from analyzer.history import History
@@ -357,15 +357,15 @@ def test_a_stopped_run_commits_no_history_rows(tmp_path, monkeypatch):
         (tmp_path / name).write_text(text)
     out = tmp_path / "out"
     assert _analyze(str(tmp_path / "a.txt"), "--out", str(out)).exit_code == 0
-    real = run_module.analyze_files
+    real = orchestrator_module.analyze_files
 
-    def crashing(files, options, jobs=1):
-        for i, fr in enumerate(real(files, options, jobs)):
+    def crashing(files, config, jobs=1):
+        for i, fr in enumerate(real(files, config, jobs)):
             if i == 2:
                 raise KeyboardInterrupt
             yield fr
 
-    monkeypatch.setattr(run_module, "analyze_files", crashing)
+    monkeypatch.setattr(orchestrator_module, "analyze_files", crashing)
     _analyze(str(tmp_path / "b.txt"), str(tmp_path / "c.txt"), str(tmp_path / "a.txt"), "--out", str(out))
     assert [r["session_id"] for r in _history(out / "history.sqlite")] == ["a"]  # b and c were not committed
     assert not _temps(out)

@@ -20,22 +20,24 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
+    from ..skills import SkillMap
+
 # Okabe-Ito colours and distinct markers so the lines read in greyscale too.
 _STYLE = [("#0072B2", "o"), ("#D55E00", "s"), ("#009E73", "^"), ("#CC79A7", "D"), ("#E69F00", "v"), ("#56B4E9", "P")]
 
 
-def _skills() -> list[tuple[str, str]]:
-    """(key, label) of each skill of the shipped skill map."""
-    from ..skills import load_skill_map
+def _skill_map(skill_map: SkillMap | None) -> SkillMap:
+    """The run's skill map, or the shipped one for a notebook call that names none."""
+    if skill_map is not None:
+        return skill_map
+    from ..config import default_config
 
-    return [(s.key, s.label) for s in load_skill_map().skills]
+    return default_config().skill_map
 
 
-def _bands() -> tuple[float, float]:
-    from ..skills import load_skill_map
-
-    m = load_skill_map()
-    return m.fair, m.good
+def _skills(skill_map: SkillMap) -> list[tuple[str, str]]:
+    """(key, label) of each skill of the skill map."""
+    return [(s.key, s.label) for s in skill_map.skills]
 
 
 def clinician_sessions(frame: pd.DataFrame, clinician: str) -> pd.DataFrame:
@@ -51,8 +53,12 @@ def clinician_sessions(frame: pd.DataFrame, clinician: str) -> pd.DataFrame:
     return sub.sort_values(sort, kind="stable")
 
 
-def plot_skill_trends(frame: pd.DataFrame, clinician: str, ax: Axes | None = None) -> Axes:
-    """Each skill's score (0-100) across ``clinician``'s dated sessions; band edges shaded."""
+def plot_skill_trends(frame: pd.DataFrame, clinician: str, ax: Axes | None = None,
+                      skill_map: SkillMap | None = None) -> Axes:
+    """Each skill's score (0-100) across ``clinician``'s dated sessions; band edges shaded.
+
+    ``skill_map`` gives the skills, labels and bands (the run's; the shipped map when None).
+    """
     import pandas as pd
 
     if ax is None:
@@ -60,7 +66,8 @@ def plot_skill_trends(frame: pd.DataFrame, clinician: str, ax: Axes | None = Non
 
         _, ax = plt.subplots(figsize=(8, 3.4), layout="constrained")
     sub = clinician_sessions(frame, clinician)
-    fair, good = _bands()
+    smap = _skill_map(skill_map)
+    fair, good = smap.fair, smap.good
     ax.axhspan(0, fair, color=BAND_COLOURS["needs work"], alpha=0.06, lw=0)
     ax.axhspan(fair, good, color=BAND_COLOURS["fair"], alpha=0.06, lw=0)
     ax.axhspan(good, 100, color=BAND_COLOURS["good"], alpha=0.06, lw=0)
@@ -69,7 +76,7 @@ def plot_skill_trends(frame: pd.DataFrame, clinician: str, ax: Axes | None = Non
     ax.set_title(f"{clinician}: skills across sessions")
     ax.spines[["top", "right"]].set_visible(False)
     drawn = 0
-    for (key, label), (colour, marker) in zip(_skills(), _STYLE * 2):
+    for (key, label), (colour, marker) in zip(_skills(smap), _STYLE * 2):
         col = f"{key}_score"
         if col not in sub.columns:
             continue
@@ -94,14 +101,14 @@ def plot_skill_trends(frame: pd.DataFrame, clinician: str, ax: Axes | None = Non
     return ax
 
 
-def _alt_text(sub: pd.DataFrame, clinician: str) -> str:
+def _alt_text(sub: pd.DataFrame, clinician: str, skill_map: SkillMap) -> str:
     """A text equivalent of the chart: sessions, span, and each skill's first → last score."""
     import pandas as pd
 
     n = len(sub)
     first, last = sub["_date"].min().date().isoformat(), sub["_date"].max().date().isoformat()
     parts = []
-    for key, label in _skills():
+    for key, label in _skills(skill_map):
         col = f"{key}_score"
         if col not in sub.columns:
             continue
@@ -117,15 +124,15 @@ def _alt_text(sub: pd.DataFrame, clinician: str) -> str:
             f"{'s' if n != 1 else ''} {span}: " + "; ".join(parts) + ".")
 
 
-def render_trend_png(frame: pd.DataFrame, clinician: str) -> str:
+def render_trend_png(frame: pd.DataFrame, clinician: str, skill_map: SkillMap | None = None) -> str:
     """One clinician's trend chart as a ``data:image/png;base64,…`` URI (Agg canvas, no pyplot)."""
     fig = new_figure(8.0, 3.4)
     ax = fig.add_subplot()
-    plot_skill_trends(frame, clinician, ax=ax)
+    plot_skill_trends(frame, clinician, ax=ax, skill_map=skill_map)
     return figure_png_base64(fig)
 
 
-def trends_html_section(frame: pd.DataFrame) -> str:
+def trends_html_section(frame: pd.DataFrame, skill_map: SkillMap | None = None) -> str:
     """An HTML ``<section>`` with one chart per clinician (dated sessions only), with alt text.
 
     Without clinician and date metadata the section says how to add it
@@ -134,14 +141,15 @@ def trends_html_section(frame: pd.DataFrame) -> str:
     clinicians: list[str] = []
     if "clinician" in frame.columns:
         clinicians = sorted({str(c) for c in frame["clinician"].dropna() if str(c).strip()})
+    smap = _skill_map(skill_map)
     parts = ['<section class="trends" id="trends">', "<h2>Skills across sessions</h2>"]
     shown = 0
     for c in clinicians:
         sub = clinician_sessions(frame, c)
         if sub.empty:
             continue
-        uri = render_trend_png(frame, c)
-        alt = _alt_text(sub, c)
+        uri = render_trend_png(frame, c, smap)
+        alt = _alt_text(sub, c, smap)
         parts.append(
             f'<figure class="trend"><img src="{uri}" alt="{html.escape(alt, quote=True)}" width="800" height="340" style="max-width:100%;height:auto">'
             f"<figcaption>{html.escape(c)}: {len(sub)} session{'s' if len(sub) != 1 else ''}, "
