@@ -644,3 +644,14 @@ def test_evaluate_of_a_binary_table_is_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["evaluate", str(tmp_path / "t.csv"), "--mapping", str(tmp_path / "m.toml")])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "t.csv" in result.output and "binary" in result.output
+
+
+def test_the_no_network_fixture_refuses_a_connection(no_network):
+    import socket
+
+    with pytest.raises(OSError, match="network use blocked"):
+        socket.create_connection(("127.0.0.1", 9), timeout=1)
+    with pytest.raises(OSError, match="network use blocked"):
+        socket.socket().connect(("127.0.0.1", 9))
+    assert len(no_network) == 2
+    no_network.clear()  # seen: the fixture would otherwise fail this test at teardown
