@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote as url_quote
 
+from ..markers.registry import REGISTRY
 from ..tables import SESSION_COLUMNS, write_text_atomic
 from ..tables import cell_number as _number
 from . import plots
@@ -127,45 +128,12 @@ mark.hl-q { background: #dbe9f7; border-bottom-color: var(--clin); }
 
 # ------------------------------------------------------------------ codes
 
-# Badge labels and tone (pos = client-centred, neg = to watch, q = questions, "" = neutral).
-_BADGES: dict[str, tuple[str, str]] = {
-    "open": ("open Q", "q"),
-    "closed": ("closed Q", "q"),
-    "simple": ("simple reflection", "pos"),
-    "complex": ("complex reflection", "pos"),
-    "affirmation": ("affirmation", "pos"),
-    "validation": ("validation", "pos"),
-    "emotion_label": ("emotion label", "pos"),
-    "advice": ("advice", "neg"),
-    "advice_with_permission": ("advice w/ permission", ""),
-    "premature_advice": ("premature advice", "neg"),
-    "dismissive": ("dismissive", "neg"),
-    "summary": ("summary", "pos"),
-    "check_understanding": ("check", "pos"),
-    "interruption": ("interruption", "neg"),
-    "backchannel": ("backchannel", ""),
-}
-
-# Human names for evidence codes in quotes and highlight titles.
-_CODE_NAMES = {
-    "question": "question",
-    "reflection": "reflection",
-    "emotion_label": "emotion label",
-    "advice_with_permission": "advice with permission",
-    "premature_advice": "premature advice",
-    "check_understanding": "check for understanding",
-}
-
-_HIGHLIGHT_TONE = {
-    "reflection": "pos", "affirmation": "pos", "validation": "pos", "emotion_label": "pos", "summary": "pos",
-    "check_understanding": "pos", "question": "q", "advice": "neg", "premature_advice": "neg", "dismissive": "neg",
-}
-# These codes describe the whole turn (or the previous one), not a phrase: shown as badges only.
-_NO_HIGHLIGHT = {"interruption", "backchannel"}
+# Names, badges and tones (pos = client-centred, neg = to watch, q = questions, "" = neutral) of the
+# evidence codes come from the marker registry (analyzer/markers/registry.py).
 
 
 def _code_name(code: str) -> str:
-    return _CODE_NAMES.get(code, code.replace("_", " "))
+    return REGISTRY.code_name(code)
 
 
 # ------------------------------------------------------------------ formatting helpers
@@ -474,7 +442,7 @@ def _highlight(text: str, hits: Iterable[Any]) -> str:
     """The turn text, escaped, with evidence spans wrapped in <mark>; overlapping spans are merged."""
     spans: list[tuple[int, int, Any]] = []
     for h in hits:
-        if h.code in _NO_HIGHLIGHT:
+        if not REGISTRY.highlighted(h.code):
             continue
         s, e = h.start_char, h.end_char
         if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= len(text)) or (h.text and text[s:e] != h.text):
@@ -495,7 +463,7 @@ def _highlight(text: str, hits: Iterable[Any]) -> str:
     out, pos = [], 0
     for s, e, hs in groups:
         out.append(_e(text[pos:s]))
-        tones = {_HIGHLIGHT_TONE.get(h.code, "") for h in hs}
+        tones = {REGISTRY.tone(h.code) for h in hs}
         tone = "neg" if "neg" in tones else "pos" if "pos" in tones else "q" if "q" in tones else ""
         title = "; ".join(dict.fromkeys(f"{_code_name(h.code)} ({h.value}): {h.rule_id}" for h in hs))
         cls = f' class="hl-{tone}"' if tone else ""
@@ -510,22 +478,19 @@ def _badges(tc: Any) -> str:
     rules: dict[str, list[str]] = {}
     for h in tc.hits:
         rules.setdefault(h.code, []).append(h.rule_id)
-    found: list[tuple[str, str]] = []  # (badge key, hit code)
-    if tc.question:
-        found.append((tc.question, "question"))
-    if tc.reflection:
-        found.append((tc.reflection, "reflection"))
-    found += [(f, f) for f, on in tc.flags.items() if on]
-    if tc.interruption:
-        found.append(("interruption", "interruption"))
-    if tc.backchannel:
-        found.append(("backchannel", "backchannel"))
     out = []
-    for key, code in found:
-        label, tone = _BADGES.get(key, (key.replace("_", " "), ""))
-        ids = ", ".join(dict.fromkeys(rules.get(code, []))) or "no rule id recorded"
-        cls = f"badge {tone}".strip()
-        out.append(f'<span class="{cls}" title="{_e(_code_name(code))}: {_e(ids)}">{_e(label)}</span>')
+    # the turn's codes first, then the turn-taking flags (interruption, backchannel) that describe the whole turn
+    for marker in sorted(REGISTRY, key=lambda m: m.kind == "flag" and not m.turn_flag):
+        value = getattr(tc, marker.name, None) if marker.kind == "category" or not marker.turn_flag else None
+        if marker.kind == "category" and value:
+            label = marker.badge_text(value)
+        elif marker.kind == "flag" and (value if not marker.turn_flag else tc.flags.get(marker.name)):
+            label = marker.badge_text()
+        else:
+            continue
+        ids = ", ".join(dict.fromkeys(rules.get(marker.name, []))) or "no rule id recorded"
+        cls = f"badge {marker.tone}".strip()
+        out.append(f'<span class="{cls}" title="{_e(marker.display)}: {_e(ids)}">{_e(label)}</span>')
     return " ".join(out)
 
 
