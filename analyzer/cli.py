@@ -115,8 +115,8 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
     for msg in summary.failed:
         if msg not in printed:  # missing paths and a bad manifest are not tied to one analysed file
             click.echo(f"error: {msg}", err=True)
-    for msg in summary.history_warnings:
-        click.echo(f"warning: history: {msg}", err=True)
+    for msg in summary.notes:
+        click.echo(f"warning: {msg}", err=True)
     if summary.inferred and not quiet:
         click.echo("roles inferred (no known speaker labels) for: " + ", ".join(summary.inferred), err=True)
     where = (f"Outputs in {out_dir}/" + (f" (open {summary.index})" if summary.index else "")

@@ -36,7 +36,7 @@ class RunSummary:
     sessions: int = 0
     failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    history_warnings: list[str] = field(default_factory=list)  # metadata conflicts with the history
+    notes: list[str] = field(default_factory=list)  # run-level warnings, printed once at the end
     inferred: list[str] = field(default_factory=list)
     reports: dict[str, str] = field(default_factory=dict)
     history: Path | None = None
@@ -137,6 +137,13 @@ def _note_file(summary: RunSummary, fr: FileResult) -> None:
             summary.inferred.append(sr.session_id)
 
 
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False
+
+
 def run_analysis(
     paths: Sequence[str | Path],
     out_dir: str | Path,
@@ -164,6 +171,10 @@ def run_analysis(
     # a bad settings file or skill map stops here, before any work
     config = options if isinstance(options, RunConfig) else load_config(options)
     stream = SessionStream(paths, config, jobs=jobs, manifest=manifest)
+    inside = [f for f in stream.files if _within(f, out)]
+    if inside:  # `analyze . --out results/` run twice must not read the first run's tables as transcripts
+        stream.files = [f for f in stream.files if not _within(f, out)]
+        summary.notes.append(f"{len(inside)} file(s) inside the output folder {out}/ were not read as transcripts")
     summary.failed.extend(stream.missing)
     if stream.manifest_error is not None:
         summary.failed.append(str(stream.manifest_error))
@@ -195,7 +206,7 @@ def run_analysis(
         else:
             summary.index = outputs.commit(summary.reports)
             if outputs.hist is not None:
-                summary.history_warnings.extend(outputs.hist.warnings)
+                summary.notes.extend(f"history: {w}" for w in outputs.hist.warnings)
     except BaseException:
         outputs.abort()
         raise

@@ -655,3 +655,24 @@ def test_the_no_network_fixture_refuses_a_connection(no_network):
         socket.socket().connect(("127.0.0.1", 9))
     assert len(no_network) == 2
     no_network.clear()  # seen: the fixture would otherwise fail this test at teardown
+
+
+def test_an_earlier_runs_tables_inside_the_input_folder_are_not_read(tmp_path):
+    (tmp_path / "a.txt").write_text(GOOD)
+    out = tmp_path / "results"
+    assert _analyze(str(tmp_path), "--out", str(out)).exit_code == 0
+    result = _analyze(str(tmp_path), "--out", str(out))  # the folder now holds results/turns.csv & co.
+    assert result.exit_code == 0, result.output
+    assert [r["session_id"] for r in _rows(out / "sessions.csv")] == ["a"]
+    assert "file(s) inside the output folder" in result.output
+
+
+def test_the_notebook_api_gets_unique_ids_too(tmp_path):
+    from analyzer.api import analyze_folder
+
+    for clinic, text in (("clinicA", GOOD), ("clinicB", OTHER)):
+        (tmp_path / clinic).mkdir()
+        (tmp_path / clinic / "session.txt").write_text(text)
+    an = analyze_folder(tmp_path)
+    assert sorted(an.sessions["session_id"]) == ["clinicA/session", "clinicB/session"]
+    assert "walks we planned" in an.report("clinicB/session").html
