@@ -27,6 +27,7 @@ from typing import Any
 from .markers.registry import REGISTRY
 from .agreement import BinaryAgreement, binary_agreement, cohen_kappa, roc_auc, spearman
 from .errors import ConfigError, FormatError
+from .io import decode_file
 from .model import Segment, Transcript, merge_segments
 from .config import Options, RunConfig, load_config
 from .nlp import build_nlp
@@ -127,22 +128,11 @@ class EvaluationResult:
         return "\n".join(lines)
 
 
-def _decoded(path: Path) -> io.StringIO:
-    """A table's text, decoded like the transcript readers do (UTF-8/UTF-16 with or without BOM, cp1252)."""
-    from .io._decode import decode
-
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise FormatError(f"cannot open: {exc.strerror}", path=path) from exc
-    text, _, _ = decode(data, str(path))
-    return io.StringIO(text, newline="")
-
-
 def _read_table(path: Path, mapping: Mapping) -> dict[str, list[dict[str, str]]]:
     cols = mapping.columns
     csv.field_size_limit(sys.maxsize)
-    with _decoded(path) as fh:
+    # decoded like a transcript (UTF-8 with or without BOM, UTF-16, cp1252), never a traceback
+    with io.StringIO(decode_file(path), newline="") as fh:
         sample = fh.read(4096)
         fh.seek(0)
         delim = "\t" if sample.count("\t") > sample.count(",") else ","
@@ -265,7 +255,7 @@ def _correlations(rows: list[dict[str, Any]], mapping: Mapping, files: Sequence[
     key, delim = mapping.ratings.get("key", "session_id"), mapping.ratings.get("delimiter", ",")
     ratings: dict[str, dict[str, str]] = {}
     for f in files:
-        with _decoded(Path(f)) as fh:
+        with io.StringIO(decode_file(Path(f)), newline="") as fh:  # ratings decoded like the table
             for r in csv.DictReader(fh, delimiter=delim):
                 ratings[r[key]] = r
     by_id = {r["session_id"]: r for r in rows}

@@ -137,13 +137,6 @@ def _note_file(summary: RunSummary, fr: FileResult) -> None:
             summary.inferred.append(sr.session_id)
 
 
-def _within(path: Path, folder: Path) -> bool:
-    try:
-        return path.resolve().is_relative_to(folder.resolve())
-    except (OSError, ValueError):
-        return False
-
-
 def run_analysis(
     paths: Sequence[str | Path],
     out_dir: str | Path,
@@ -170,11 +163,7 @@ def run_analysis(
     summary = RunSummary(out)
     # a bad settings file or skill map stops here, before any work
     config = options if isinstance(options, RunConfig) else load_config(options)
-    stream = SessionStream(paths, config, jobs=jobs, manifest=manifest)
-    inside = [f for f in stream.files if _within(f, out)]
-    if inside:  # `analyze . --out results/` run twice must not read the first run's tables as transcripts
-        stream.files = [f for f in stream.files if not _within(f, out)]
-        summary.notes.append(f"{len(inside)} file(s) inside the output folder {out}/ were not read as transcripts")
+    stream = SessionStream(paths, config, jobs=jobs, manifest=manifest, exclude=(out,))  # never read our own output
     summary.failed.extend(stream.missing)
     if stream.manifest_error is not None:
         summary.failed.append(str(stream.manifest_error))

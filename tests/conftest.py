@@ -37,8 +37,9 @@ def no_network(monkeypatch):
     """Fail the test on any socket connect, send or name lookup: the tool promises no network use.
 
     Forked workers (``--jobs``) inherit the patch.  Tests that run analyze,
-    export and evaluate use this fixture (tests/test_reliability.py and the
-    command-line tests).
+    scan, export and evaluate use this fixture (tests/test_reliability.py,
+    tests/test_privacy.py and the command-line tests).  Attempts are recorded
+    and fail the test at teardown even when the code under test catches the error.
     """
     import socket
 
