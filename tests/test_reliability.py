@@ -610,7 +610,7 @@ def test_nothing_is_written_outside_the_outputs(tmp_path, samples):
                                        '[codes.question]\ncolumn = "q"\npositive = ["yes"]\n')
     r = run("evaluate", str(tmp_path / "coded.csv"), "--mapping", str(tmp_path / "map.toml"))
     assert r.returncode == 0, r.stderr
-    # the one documented cache (README, "Privacy and files"): matplotlib's font list, built once per HOME
+    # the one documented cache (README, "Files, permissions and leftovers"): matplotlib's font list, built once per HOME
     cache = str(home / ".cache" / "matplotlib")
     after = {k: v for k, v in _snapshot(home, tmp, cwd, src).items() if not k.startswith(cache + os.sep)}
     assert after == before
@@ -675,3 +675,12 @@ def test_the_notebook_api_gets_unique_ids_too(tmp_path):
     an = analyze_folder(tmp_path)
     assert sorted(an.sessions["session_id"]) == ["clinicA/session", "clinicB/session"]
     assert "walks we planned" in an.report("clinicB/session").html
+
+
+def test_scan_findings_are_safe_cells_too(tmp_path):
+    (tmp_path / "s.txt").write_text("Therapist: =HYPERLINK(1) Call me on +1 (555) 867-5309 or mail jo@example.org.\n"
+                                    "Client: @home I'm at 12 Elm Street, Springfield.\n")
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path / "s.txt"), "--out", str(tmp_path / "f.csv")])
+    assert result.exit_code == 0, result.output
+    assert len(_rows(tmp_path / "f.csv")) >= 2
+    _no_formula(tmp_path / "f.csv")
