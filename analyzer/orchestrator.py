@@ -22,6 +22,7 @@ from .pipeline import FileResult, SessionResult, analyze_files
 
 if TYPE_CHECKING:
     from .rendering import RenderedFile, RenderPlan
+    from .session_ids import SessionNamer
 
 METADATA_KEYS = ("clinician", "session_date", "client", "metadata_source")
 NO_METADATA: dict[str, str] = {"clinician": "", "session_date": "", "client": "", "metadata_source": "none"}
@@ -87,8 +88,12 @@ class SessionStream:
             self.manifest_error = exc
 
     def __iter__(self) -> Iterator[FileResult | RenderedFile]:
-        # metadata (and, for a run, the rendering) happen where each file is analysed
-        finish = partial(finish_file, self.manifest, self.render)
+        from .session_ids import SessionNamer
+
+        # same-stem files in one run get distinct session ids; ids, metadata (and, for a run, the
+        # rendering) are settled where each file is analysed, before any row or report is made
+        namer = SessionNamer(self.files)
+        finish = partial(finish_file, self.manifest, self.render, namer)
         if self.engine == "dask":
             from .dask_engine import dask_files
 
@@ -97,9 +102,13 @@ class SessionStream:
         yield from analyze_files(self.files, self.config, jobs=self.jobs, finish=finish)
 
 
-def finish_file(manifest: Mapping[str, Mapping[str, Any]], render: RenderPlan | None,
+def finish_file(manifest: Mapping[str, Mapping[str, Any]], render: RenderPlan | None, namer: SessionNamer,
                 fr: FileResult) -> FileResult | RenderedFile:
-    """Attach each session's metadata and, when a run renders, render the file (runs in the worker)."""
+    """Give the sessions their run-unique ids, attach their metadata and, when a run renders, render the
+    file (runs in the worker).  The ids of the files are settled from the whole run's file list; a
+    worker process keeps its own record of the ids it gave (a session id repeated *inside* CSV
+    tables analysed by different workers is the one case only a one-process run numbers ``#2``)."""
+    namer.apply(fr)
     for sr in fr.sessions:
         attach_metadata(sr, manifest)
     if render is None:
