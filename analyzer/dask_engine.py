@@ -32,7 +32,7 @@ CONNECT_TIMEOUT_S = 30
 _LOCK = threading.Lock()
 
 
-def _task(path: Path, config: RunConfig, finish: Callable[[FileResult], Any]) -> Any:
+def _task(path: Path, config: RunConfig, finish: Callable[[FileResult], Any] | None) -> Any:
     with _LOCK:
         return work_on_file(path, config, finish)
 
@@ -52,7 +52,7 @@ def _client(scheduler: str | None, jobs: int) -> tuple[Any, Any]:
     return Client(cluster), cluster
 
 
-def dask_files(files: Sequence[Path], config: RunConfig, finish: Callable[[FileResult], Any], *,
+def dask_files(files: Sequence[Path], config: RunConfig, finish: Callable[[FileResult], Any] | None, *,
                scheduler: str | None = None, jobs: int = 1) -> Iterator[Any]:
     """``finish(analyze_file(path))`` for every file, computed on the cluster, yielded in input order."""
     client, cluster = _client(scheduler, jobs)
@@ -60,7 +60,8 @@ def dask_files(files: Sequence[Path], config: RunConfig, finish: Callable[[FileR
         workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
         window = TASKS_PER_WORKER * workers
         # the configuration and the finishing step travel to each worker once, not with every task
-        cfg, fin = client.scatter([config, finish], broadcast=True, hash=False)
+        cfg, fin = client.scatter([config, finish], broadcast=True, hash=False) if finish is not None else (
+            client.scatter(config, broadcast=True, hash=False), None)
         pending: deque[tuple[Path, Any]] = deque()
         todo = iter(files)
         for path in todo:

@@ -94,12 +94,32 @@ class SessionStream:
         # rendering) are settled where each file is analysed, before any row or report is made
         namer = SessionNamer(self.files)
         finish = partial(finish_file, self.manifest, self.render, namer)
+        parallel = self.engine == "dask" or self.jobs > 1
+        # A session of a table (``stem/value``) can take the id of a file in a folder (``stem/value.txt``):
+        # only one process seeing every id in order can number those apart, so such runs name and render
+        # here, in input order (the analysis itself still runs in the workers).
+        in_order = parallel and _ids_may_meet(self.files)
+        worker_finish = None if in_order else finish
         if self.engine == "dask":
             from .dask_engine import dask_files
 
-            yield from dask_files(self.files, self.config, finish, scheduler=self.scheduler, jobs=self.jobs)
-            return
-        yield from analyze_files(self.files, self.config, jobs=self.jobs, finish=finish)
+            results = dask_files(self.files, self.config, worker_finish, scheduler=self.scheduler, jobs=self.jobs)
+        else:
+            results = analyze_files(self.files, self.config, jobs=self.jobs, finish=worker_finish)
+        for fr in results:
+            yield finish(fr) if in_order and isinstance(fr, FileResult) else fr
+
+
+# formats whose one file can hold several sessions (ids ``stem/value``)
+_MULTI_SESSION_FORMATS = frozenset({"csv", "json", "convokit"})
+
+
+def _ids_may_meet(files: list[Path]) -> bool:
+    """Whether a table's session id could equal another file's folder-qualified id in this run."""
+    from .session_ids import file_ids
+
+    tables = any(readers.SUFFIXES.get(p.suffix.lower()) in _MULTI_SESSION_FORMATS for p in files)
+    return tables and any("/" in sid for sid in file_ids(files))
 
 
 def finish_file(manifest: Mapping[str, Mapping[str, Any]], render: RenderPlan | None, namer: SessionNamer,

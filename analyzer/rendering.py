@@ -45,6 +45,7 @@ class RenderedFile:
     sessions: list[RenderedSession] = field(default_factory=list)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    traceback: str | None = None  # for an unexpected exception (shown with --debug)
 
 
 @dataclass(frozen=True)
@@ -83,4 +84,5 @@ def render_session(sr: SessionResult, plan: RenderPlan) -> RenderedSession:
 
 def render_file(fr: FileResult, plan: RenderPlan) -> RenderedFile:
     """Every session of one analysed file, rendered; the file's error and warnings carried over."""
-    return RenderedFile(fr.path, [render_session(sr, plan) for sr in fr.sessions], fr.error, list(fr.warnings))
+    return RenderedFile(fr.path, [render_session(sr, plan) for sr in fr.sessions], fr.error, list(fr.warnings),
+                        fr.traceback)
