@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from ._version import __version__
 from . import io as readers
 from .errors import AnalyzerError
 from .nlp import DEFAULT_PIPELINE, build_nlp, pipeline_label

@@ -96,7 +96,7 @@ def _time(x: float | None) -> str:
 
 
 def _analyzer_version() -> str:
-    from . import __version__
+    from ._version import __version__
 
     return __version__
 

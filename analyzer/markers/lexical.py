@@ -24,8 +24,9 @@ from spacy.vocab import Vocab
 
 from ..resources import load_jsonl, word_list
 from .base import Hit
-from .patterns import PatternSet, TokenView, register_view_getter, token_view
+from .patterns import PatternSet, load_pattern_set
 from .registry import REGISTRY
+from .text import TokenView, register_view_getter, token_view, vocab_cached, word_bounds
 
 # The codes this module finds and the pattern files it reads are declared in the marker registry
 # (analyzer/markers/registry.py); these are the built-in ones, and the code reads the registry live.
@@ -115,26 +116,19 @@ register_view_getter(EMOTION_ATTR, _emotion_flags)  # pattern matching reads the
 
 # --------------------------------------------------------------------------- compiled pattern sets
 
-_SETS: dict[tuple[int, tuple[str, ...]], PatternSet] = {}
-
-
 def _patterns(vocab: Vocab) -> PatternSet:
-    files = marker_files()
-    key = (id(vocab), files)
-    if key not in _SETS:
-        _SETS[key] = PatternSet.load(vocab, *files)
-    return _SETS[key]
+    return load_pattern_set(vocab, *marker_files())
 
 
 def _filler_patterns(vocab: Vocab) -> PatternSet:
-    key = (id(vocab), (FILLER_FILE, FILLER_LEXICON))
-    if key not in _SETS:
+    def build() -> PatternSet:
         rows, _ = load_jsonl(FILLER_FILE)
         rows = list(rows) + [
             {"label": "filler", "id": f"filler:{w}", "pattern": w, "value": w} for w in sorted(word_list(FILLER_LEXICON))
         ]
-        _SETS[key] = PatternSet(vocab, rows, source=f"models/{FILLER_FILE}, models/{FILLER_LEXICON}")
-    return _SETS[key]
+        return PatternSet(vocab, rows, source=f"models/{FILLER_FILE}, models/{FILLER_LEXICON}")
+
+    return vocab_cached(vocab, (FILLER_FILE, FILLER_LEXICON), build)
 
 
 def _by_label(ps: PatternSet, doc: Doc) -> dict[str, list[tuple[str, str, Span]]]:
@@ -272,11 +266,9 @@ def _backchannel_entries() -> tuple[frozenset[tuple[str, ...]], int]:
 
 
 def _word_texts(doc: Doc) -> list[str]:
-    from .clarity import _word_bounds
-
     v = token_view(doc)
     lowers, puncts = v.lowers, v.puncts
-    return ["".join(lowers[i] for i in range(s, e) if not puncts[i]) for s, e in _word_bounds(doc)]
+    return ["".join(lowers[i] for i in range(s, e) if not puncts[i]) for s, e in word_bounds(doc)]
 
 
 def is_backchannel(doc: Doc, max_words: int) -> tuple[bool, Hit | None]:

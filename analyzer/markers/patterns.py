@@ -35,84 +35,12 @@ from spacy.vocab import Vocab
 from ..errors import ConfigError
 from ..resources import load_jsonl
 from .base import Hit
+from .text import TokenView, register_view_getter, token_view, vocab_cached
+
+__all__ = ["PatternSet", "load_pattern_set", "TokenView", "token_view", "register_view_getter"]
 
 _FAST_ATTRS = {"LOWER", "ORTH", "IS_PUNCT", "IS_ALPHA", "IS_SENT_START", "_", "OP"}
 _OPS = {None, "?", "*", "+", "!"}
-
-
-class TokenView:
-    """Per-token attributes of one Doc as plain lists, read once per Doc and shared by every marker
-    (spaCy Token objects are costly to create; predicates index these lists)."""
-
-    __slots__ = ("doc", "text", "lowers", "orths", "puncts", "spaces", "alphas", "sent_starts", "idxs", "glued", "_ext", "_sents")
-
-    def __init__(self, doc: Doc) -> None:
-        self.doc = doc
-        toks = list(doc)
-        self.lowers: list[str] = [t.lower_ for t in toks]
-        self.orths: list[str] = [t.text for t in toks]
-        trailing = [t.whitespace_ for t in toks]
-        # Doc.text, which spaCy rebuilds from new Token objects on every read: each token's text_with_ws
-        self.text: str = "".join(map(str.__add__, self.orths, trailing))
-        self.puncts: list[bool] = [t.is_punct for t in toks]
-        self.spaces: list[bool] = [t.is_space for t in toks]
-        self.alphas: list[bool] = [t.is_alpha for t in toks]
-        self.sent_starts: list[bool] = [bool(t.is_sent_start) for t in toks]
-        self.idxs: list[int] = [t.idx for t in toks]
-        self.glued: list[bool] = [w == "" for w in trailing]  # no whitespace after the token
-        self._ext: dict[str, list[Any]] = {}
-        self._sents: list[tuple[int, int]] | None = None
-
-    def sents(self) -> list[tuple[int, int]]:
-        """Token ranges ``(start, end)`` of the sentences, as ``doc.sents`` yields them (without Spans)."""
-        if self._sents is None:
-            if "sents" in self.doc.user_hooks or not len(self.lowers):
-                self._sents = [(s.start, s.end) for s in self.doc.sents]
-            else:
-                # as Doc.sents: a sentence starts at token 0 and at every later token whose is_sent_start is True
-                starts = [0] + [i for i in range(1, len(self.sent_starts)) if self.sent_starts[i]]
-                self._sents = list(zip(starts, starts[1:] + [len(self.lowers)]))
-        return self._sents
-
-    def span_text(self, start: int, end: int) -> str:
-        """``doc[start:end].text`` without making the Span (``end > start``)."""
-        return self.text[self.idxs[start] : self.idxs[end - 1] + len(self.orths[end - 1])]
-
-    def ext(self, name: str) -> list[Any]:
-        """Values of a custom token extension, computed once per doc.
-
-        An extension registered with :func:`register_view_getter` is computed from the view's lists
-        (same values as its Token getter, without creating a Token per token).
-        """
-        values = self._ext.get(name)
-        if values is None:
-            fast = _VIEW_GETTERS.get(name)
-            if fast is not None:
-                values = fast(self)
-            else:
-                values = [getattr(t._, name) for t in self.doc]
-            self._ext[name] = values
-        return values
-
-
-# extension name -> function computing every token's value from a TokenView (see TokenView.ext)
-_VIEW_GETTERS: dict[str, Callable[[TokenView], list[Any]]] = {}
-
-
-def register_view_getter(name: str, getter: Callable[[TokenView], list[Any]]) -> None:
-    """Compute the token extension ``name`` for a whole Doc at once from its TokenView.
-
-    ``getter(view)`` must return, for every token, exactly what the extension's Token getter returns.
-    """
-    _VIEW_GETTERS[name] = getter
-
-
-def token_view(doc: Doc) -> TokenView:
-    """The TokenView of ``doc``, kept on the Doc itself."""
-    v = doc.user_data.get("sa_view")
-    if v is None:
-        v = doc.user_data["sa_view"] = TokenView(doc)
-    return v
 
 
 Predicate = Callable[[TokenView, int], bool]
@@ -500,15 +428,17 @@ class PatternSet:
         ]
 
 
-_TOKENIZERS: dict[int, Any] = {}
-
-
-def _tokenizer_for(vocab: Vocab):
+def _tokenizer_for(vocab: Vocab) -> Callable[[str], Doc]:
     """Phrase patterns must be tokenised like the texts they match: English rules, same vocab."""
-    key = id(vocab)
-    if key not in _TOKENIZERS:
+
+    def build() -> Callable[[str], Doc]:
         from spacy.lang.en import English
 
-        nlp = English(vocab=vocab)
-        _TOKENIZERS[key] = nlp.make_doc
-    return _TOKENIZERS[key]
+        return English(vocab=vocab).make_doc
+
+    return vocab_cached(vocab, "tokenizer", build)
+
+
+def load_pattern_set(vocab: Vocab, *names: str | Path) -> PatternSet:
+    """The pattern files ``names`` compiled for ``vocab``, once (the text layer's cache)."""
+    return vocab_cached(vocab, ("patterns", names), lambda: PatternSet.load(vocab, *names))

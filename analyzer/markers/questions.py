@@ -29,7 +29,8 @@ from spacy.vocab import Vocab
 
 from ..resources import word_list
 from .base import Hit
-from .patterns import PatternSet, TokenView, token_view
+from .patterns import PatternSet, load_pattern_set
+from .text import TokenView, doc_cached, token_view
 
 PATTERN_FILE = "patterns/questions.jsonl"
 OPENERS_FILE = "lexicons/clause_openers.txt"
@@ -37,15 +38,9 @@ EMBEDDING_FILE = "lexicons/embedding_words.txt"
 SUBJECTS_FILE = "lexicons/subject_pronouns.txt"
 
 def load_patterns(vocab: Vocab, name: str) -> PatternSet:
-    """Compile a pattern file once per vocab."""
-    key = (id(vocab), name)
-    ps = _CACHE.get(key)
-    if ps is None or ps.vocab is not vocab:
-        ps = _CACHE[key] = PatternSet.load(vocab, name)
-    return ps
+    """Compile a pattern file once per vocab (the text layer's cache)."""
+    return load_pattern_set(vocab, name)
 
-
-_CACHE: dict[tuple[int, str], PatternSet] = {}
 
 # Punctuation after which a new clause starts (apostrophes are in-word).
 _BOUNDARY_PUNCT = frozenset({",", ";", ":", ".", "!", "?", "-", "--", "...", "…", "(", ")", '"', "—", "–"})
@@ -178,19 +173,13 @@ def _last_word_between(view: TokenView, start: int, end: int) -> int:
     return -1
 
 
-# The last doc analysed and its hits: classify_reflection needs the question
-# clauses of the turn classify_question just analysed, so keep one result
-# instead of matching the same turn twice (identity check, one entry).
-_LAST: list = [None, None]
-
-
 def question_hits(doc: Doc) -> list[Hit]:
-    """Every question clause in the turn, in text order, as evidence hits."""
-    if _LAST[0] is doc:
-        return list(_LAST[1])
-    hits = _question_hits(doc)
-    _LAST[0], _LAST[1] = doc, hits
-    return list(hits)
+    """Every question clause in the turn, in text order, as evidence hits.
+
+    Kept per Doc: classify_reflection needs the question clauses of the turn classify_question just
+    analysed, so the turn is matched once.
+    """
+    return list(doc_cached(doc, "sa_question_hits", _question_hits))
 
 
 def _question_hits(doc: Doc) -> list[Hit]:

@@ -42,7 +42,8 @@ from spacy.vocab import Vocab
 
 from ..resources import word_list
 from .base import Hit
-from .patterns import PatternSet, token_view
+from .patterns import PatternSet
+from .text import TokenView, doc_cached, token_view
 from .questions import load_patterns, question_hits
 
 PATTERN_FILE = "patterns/reflections.jsonl"
@@ -125,7 +126,7 @@ CONTINUE_CAUSE = frozenset({"because", "cause", "'cause", "cuz", "coz"})
 CLAUSE_LEAD = IMPERATIVE_LEAD | frozenset({"mm", "hmm", "mhm", "mm-hmm", "um", "uh", "oh", "sure", "alright", "yes", "yep"})
 
 
-def _clause_initial(view, i: int) -> bool:
+def _clause_initial(view: TokenView, i: int) -> bool:
     """Token ``i`` opens its clause: only discourse words (or nothing) since the turn start, a
     sentence start or a punctuation mark."""
     lowers, puncts, sent_starts = view.lowers, view.puncts, view.sent_starts
@@ -284,14 +285,13 @@ def _segments(doc: Doc, stmt: list[int]) -> list[list[int]]:
 
 def _content_mask(doc: Doc) -> list[bool]:
     """``_is_content`` of every token of ``doc`` (with the shipped fillers), computed once per Doc."""
-    mask = doc.user_data.get("sa_content")
-    if mask is None:
-        fillers = word_list(FILLERS_FILE)
-        view = token_view(doc)
-        mask = doc.user_data["sa_content"] = [
-            alpha and len(t) > 2 and t not in STOP_WORDS and t not in fillers for t, alpha in zip(view.lowers, view.alphas)
-        ]
-    return mask
+    return doc_cached(doc, "sa_content", _compute_content_mask)
+
+
+def _compute_content_mask(doc: Doc) -> list[bool]:
+    fillers = word_list(FILLERS_FILE)
+    view = token_view(doc)
+    return [alpha and len(t) > 2 and t not in STOP_WORDS and t not in fillers for t, alpha in zip(view.lowers, view.alphas)]
 
 
 @dataclass
