@@ -58,14 +58,6 @@ FRAME_OWN_VOICE_GAP = frozenset(
     {"'m", "m", "am", "need", "have", "got", "to", "ta", "want", "wan", "na", "just", "really", "honestly", "'ll", "ll",
      "will", "'d", "d", "would", "do", "gon", "going", "am", "'ve", "ve", "must", "should", "also", "um", "uh", "i"}
 )
-# Soft proposals ("you could try", "maybe you could"): when the same turn lays out a menu (an ``advice_options`` match,
-# "either ... or", "another option"), MITI 4.2.1 codes the offer as options left to the client (Emphasize Autonomy),
-# not Persuade; directive cues ("you need to", "I'd recommend") stay advice in any case.
-SOFT_ADVICE_RULES = frozenset(
-    {"adv-you-could-try", "adv-you-can-try", "adv-maybe-you", "adv-what-you-could", "adv-you-might-want", "adv-maybe-imperative"}
-)
-
-
 # --------------------------------------------------------------------------- emotion-word token attribute
 
 
@@ -219,7 +211,10 @@ def code_lexical(doc: Doc, prev_clinician: Doc | None = None, prev_client: Doc |
         and (m[0] == QUESTION_FORM or not _in_question(m[2]))
     ]
     if found.get("advice_options"):
-        advice = [m for m in advice if m[1] not in SOFT_ADVICE_RULES]
+        # Soft proposals (rows with "soft_proposal": true: "you could try", "maybe you could"): when the same turn
+        # lays out a menu (an ``advice_options`` match, "either ... or", "another option"), MITI 4.2.1 codes the
+        # offer as options left to the client (Emphasize Autonomy), not Persuade; directive cues stay advice.
+        advice = [m for m in advice if not ps.behaviour(m[1]).soft_proposal]
     if not advice:
         return out
 

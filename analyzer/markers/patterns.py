@@ -8,6 +8,16 @@ token ``LOWER``, or a list of token dicts in the ``Matcher`` syntax.  Lines
 starting with ``//`` are comments: each file opens with its source or
 rationale.
 
+A rule's behaviour lives on its row, checked when the file is loaded
+(:class:`RuleBehaviour`): ``"position": "clause_initial"`` (the rule counts
+only at the start of its clause), ``"needs_qmark": true`` (in punctuated
+text, only in a sentence the transcriber closed with "?"),
+``"soft_proposal": true`` (an offer such as "you could try", which a turn
+laying out options turns into choices left to the client) and
+``"yes_no_inversion": true`` (auxiliary + subject, which may open a
+question anywhere in run-on speech).  Any other key is an error naming the
+file, the line and the keys allowed.
+
 The code knows nothing about any particular marker: a supervisor can add a
 pattern to a file without touching code.
 
@@ -25,6 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +48,43 @@ from ..resources import load_jsonl
 from .base import Hit
 from .text import TokenView, register_view_getter, token_view, vocab_cached
 
-__all__ = ["PatternSet", "load_pattern_set", "TokenView", "token_view", "register_view_getter"]
+__all__ = ["PatternSet", "RuleBehaviour", "load_pattern_set", "TokenView", "token_view", "register_view_getter"]
+
+@dataclass(frozen=True)
+class RuleBehaviour:
+    """How a rule's matches are used, read from its row (defaults: anywhere, no conditions)."""
+
+    position: str = "anywhere"  # or "clause_initial"
+    needs_qmark: bool = False
+    soft_proposal: bool = False
+    yes_no_inversion: bool = False
+
+
+DEFAULT_BEHAVIOUR = RuleBehaviour()
+_POSITIONS = ("anywhere", "clause_initial")
+_ROW_KEYS = frozenset({"label", "pattern", "id", "value", "note", "_line", *RuleBehaviour.__dataclass_fields__})
+
+
+def _behaviour(row: dict[str, Any], rule_id: str, source: str, line: int | None) -> RuleBehaviour:
+    """The row's behaviour fields, checked: unknown keys and wrong types fail with file, line and what is allowed."""
+    unknown = sorted(set(row) - _ROW_KEYS)
+    if unknown:
+        raise ConfigError(f"pattern {rule_id!r}: unknown key(s) {unknown}; allowed: {sorted(_ROW_KEYS - {'_line'})}",
+                          path=source, line=line)
+    position = row.get("position", "anywhere")
+    if position not in _POSITIONS:
+        raise ConfigError(f"pattern {rule_id!r}: position must be one of {list(_POSITIONS)}, got {position!r}",
+                          path=source, line=line)
+    flags = {}
+    for key in ("needs_qmark", "soft_proposal", "yes_no_inversion"):
+        value = row.get(key, False)
+        if not isinstance(value, bool):
+            raise ConfigError(f"pattern {rule_id!r}: {key} must be true or false, got {value!r}", path=source, line=line)
+        flags[key] = value
+    if position == "anywhere" and not any(flags.values()):
+        return DEFAULT_BEHAVIOUR
+    return RuleBehaviour(position, **flags)
+
 
 _FAST_ATTRS = {"LOWER", "ORTH", "IS_PUNCT", "IS_ALPHA", "IS_SENT_START", "_", "OP"}
 _OPS = {None, "?", "*", "+", "!"}
@@ -248,6 +295,8 @@ class PatternSet:
         self.vocab = vocab
         self.matcher = Matcher(vocab, validate=True)  # validates every row; matches the rows we cannot
         self.meta: dict[str, tuple[str, str]] = {}  # rule id -> (label, value)
+        self.behaviours: dict[str, RuleBehaviour] = {}  # rule id -> its row's behaviour (non-default only)
+        self.source = source
         self.labels: set[str] = set()
         # (rule id, steps, operators or None when every step is required, words allowed second or None)
         self._rules: list[tuple[str, list[Step], list[str | None] | None, frozenset[str] | None]] = []
@@ -281,6 +330,9 @@ class PatternSet:
             except (ValueError, KeyError) as exc:
                 raise ConfigError(f"invalid token pattern {rule_id!r}: {exc}", path=source, line=line) from exc
             self.meta[rule_id] = (label, str(row.get("value", "1")))
+            behaviour = _behaviour(row, rule_id, source, line)
+            if behaviour is not DEFAULT_BEHAVIOUR:
+                self.behaviours[rule_id] = behaviour
             self.labels.add(label)
             compiled = _compile_row(pattern)
             if compiled is None:
@@ -330,6 +382,17 @@ class PatternSet:
             self._pair_candidates.clear()
         self._pair_candidates[(word, nxt)] = found
         return found
+
+    def behaviour(self, rule_id: str) -> RuleBehaviour:
+        """The behaviour declared on ``rule_id``'s row (the default for a rule made in code)."""
+        return self.behaviours.get(rule_id, DEFAULT_BEHAVIOUR)
+
+    def require(self, rule_ids: Iterable[str], module: str) -> PatternSet:
+        """Check that the rule ids ``module`` names in code are rows of these files (else ConfigError)."""
+        missing = sorted(set(rule_ids) - set(self.meta))
+        if missing:
+            raise ConfigError(f"rule id(s) {missing}, named by {module}, are missing", path=self.source)
+        return self
 
     @property
     def n_fallback_rows(self) -> int:

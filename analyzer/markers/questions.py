@@ -51,8 +51,8 @@ MERGE_WINDOW = 5
 
 
 def pattern_set(vocab: Vocab) -> PatternSet:
-    """The compiled question patterns for ``vocab`` (compiled once per vocab)."""
-    return load_patterns(vocab, PATTERN_FILE)
+    """The compiled question patterns for ``vocab`` (compiled once per vocab); the rule ids named here must exist."""
+    return load_patterns(vocab, PATTERN_FILE).require((COPULA_OPENER, MID_INVERSION), __name__)
 
 
 def clause_starts(doc: Doc) -> set[int]:
@@ -80,10 +80,6 @@ def clause_starts(doc: Doc) -> set[int]:
 
 
 _SENT_FINAL = frozenset({".", "?", "!", "..."})
-# Yes/no openers (auxiliary + subject) that may start a question anywhere in run-on speech.
-_YN_INVERSION = frozenset({
-    "q.closed.do", "q.closed.did", "q.closed.does", "q.closed.be", "q.closed.have", "q.closed.modal",
-})
 # Words after which "aux + subject" is no inversion: subjects, wh/complementisers, "to", auxiliaries.
 _NO_INVERSION_BEFORE = frozenset(
     "i you we they he she it that this there which who whom whose what how why where when to if whether "
@@ -95,15 +91,15 @@ _COPULA_SG = frozenset({"is", "'s", "was"})
 _PLURAL_SUBJ = frozenset({"you", "we", "they", "y'all"})
 # Sentence-final marks of a statement (punctuated turns only; "..." and cut-offs stay open).
 _STATEMENT_END = frozenset({".", "!"})
-# Openers that are ambiguous without the transcriber's "?": in a sentence closed by "."/"!"
-# they are mostly embedded or relative clauses ("what happens is ...", "which is ...",
-# "is your ..." after a subject).  Requests ("tell me about ...") and wh + auxiliary +
-# subject inversions ("how confident are you ...") stay questions without "?", and tags
-# (label "tag") always need it.
-_NEEDS_QMARK = frozenset({
-    "q.open.wh_aux", "q.closed.wh_fact", "q.closed.mid_inversion", "q.closed.be",
-    "q.closed.how_quantity", "q.open.why_not", "q.open.talk_about",
-})
+# Openers ambiguous without the transcriber's "?" carry "needs_qmark": true on their row: in a sentence
+# closed by "."/"!" they are mostly embedded or relative clauses ("what happens is ...", "which is ...",
+# "is your ..." after a subject).  Requests ("tell me about ...") and wh + auxiliary + subject
+# inversions ("how confident are you ...") stay questions without "?", and tags (label "tag") always
+# need it.  Yes/no openers (auxiliary + subject) that may start a question anywhere in run-on speech
+# carry "yes_no_inversion": true.
+# Rule ids this code treats specially (checked against the pattern file when it is loaded):
+COPULA_OPENER = "q.closed.be"  # mid-turn "the thing is that you ...": a complement clause, not a question
+MID_INVERSION = "q.closed.mid_inversion"  # its first token only guards the position; it is not evidence
 
 
 # A turn made only of these words is a backchannel ("Yeah?", "Mm-hmm?"), even with a rising "?":
@@ -205,7 +201,7 @@ def _question_hits(doc: Doc) -> list[Hit]:
     # a tag closes a sentence (punctuated) or the whole turn (run-on speech)
     tag_ends = {e for e in sent_ends.values() if e >= 0}
     for label, value, rule_id, span in spans:
-        if stmt_sents and (label == "tag" or rule_id in _NEEDS_QMARK) and any(a <= span.start < b for a, b in stmt_sents):
+        if stmt_sents and (label == "tag" or ps.behaviour(rule_id).needs_qmark) and any(a <= span.start < b for a, b in stmt_sents):
             # "What's happening is ...", "..., which is ...", "... sign right there.": in a sentence
             # punctuated as a statement these openers are embedded clauses, pseudo-clefts,
             # relative clauses or adverbs, not direct questions
@@ -218,12 +214,12 @@ def _question_hits(doc: Doc) -> list[Hit]:
                 # have you ..."): an embedded yes/no clause needs if/whether.  It only fails
                 # to be an inversion right after a subject, "to" or an auxiliary ("I can you
                 # know", "what to do you know")
-                or (rule_id in _YN_INVERSION and _inverts_after(view.lowers, span.start))
+                or (ps.behaviour(rule_id).yes_no_inversion and _inverts_after(view.lowers, span.start))
             ):
                 # mid-turn copula "the thing is that you ..." is a complement clause, not a question
                 # and "is you ..." (no agreement) is a pseudo-cleft: "the thing is you ..."
                 ok = not (
-                    rule_id == "q.closed.be"
+                    rule_id == COPULA_OPENER
                     and (
                         (span.end < len(view.lowers) and view.lowers[span.end] in subjects)
                         or (view.lowers[span.start] in _COPULA_SG and view.lowers[span.start + 1] in _PLURAL_SUBJ)
@@ -232,7 +228,7 @@ def _question_hits(doc: Doc) -> list[Hit]:
             if ok:
                 found.append((span.start, Hit.from_span("question", value, rule_id, span)))
         elif label in ("embedded_open", "open_inv", "closed_inv"):
-            if rule_id == "q.closed.mid_inversion":
+            if rule_id == MID_INVERSION:
                 # the first token only guards the position; it is not evidence
                 aux, subj = span[1].lower_, span[2].lower_
                 if aux in _COPULA and (span[0].lower_ in word_list(EMBEDDING_FILE) or (aux in _COPULA_SG and subj in _PLURAL_SUBJ)):

@@ -111,9 +111,6 @@ SUBORDINATORS = frozenset({"than", "if", "whenever", "until", "till", "til", "un
 # ... and these make a weak stem or bare second person subordinate, but not a
 # genuine stem ("moments when you feel ready", "how you feel makes sense").
 WEAK_SUBORDINATORS = SUBORDINATORS | frozenset({"when", "because", "cause", "'cause", "while", "where", "wherever", "so", "how", "what", "why", "which"})
-# Stems that only count at the start of their clause ("so you ...", "for you, ..."),
-# not mid-sentence ("I'm telling you so you know", "a reason for you not to").
-INITIAL_ONLY = frozenset({"r.weak.so_you", "r.weak.for_you"})
 IMPERATIVE_LEAD = frozenset({"just", "then", "please", "and", "so", "now", "also", "ok", "okay", "well", "right", "yeah", "first", "maybe", "definitely", "really", "simply", "always", "never"})
 
 
@@ -333,16 +330,19 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
         k = seg_of.get(span.start)
         if k is None:
             continue
+        # stems whose row says "position": "clause_initial" ("so you ...", "for you, ...") count only at the
+        # start of their clause, not mid-sentence ("I'm telling you so you know", "a reason for you not to")
+        initial_only = ps.behaviour(rule_id).position == "clause_initial"
         if label in ("stem", "weak_stem", "you_stmt") and span.start > 0 and lowers[span.start - 1] in (
             SUBORDINATORS if label == "stem" else WEAK_SUBORDINATORS
         ):
             prev = span.start - 1
-            if not (rule_id in INITIAL_ONLY and prev == segs[k][0]) and not (
+            if not (initial_only and prev == segs[k][0]) and not (
                 (lowers[prev] in SUMMARY_SO or (lowers[prev] in CONTINUE_CAUSE and segs[k][0] == stmt[0]))
                 and _clause_initial(view, prev)
             ):
                 continue  # subordinate second-person clause: "than you think", "if you want"
-        if label == "imperative" or rule_id in INITIAL_ONLY:
+        if label == "imperative" or initial_only:
             # an instruction verb (or "so you", "for you") only at the start of its clause
             j = span.start - 1
             while j >= segs[k][0] and lowers[j] in IMPERATIVE_LEAD:
