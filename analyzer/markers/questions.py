@@ -27,6 +27,7 @@ from __future__ import annotations
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
+from ..checks import Key, read_model
 from ..resources import word_list
 from .base import Hit
 from .patterns import PatternSet, load_pattern_set
@@ -36,18 +37,37 @@ PATTERN_FILE = "patterns/questions.jsonl"
 OPENERS_FILE = "lexicons/clause_openers.txt"
 EMBEDDING_FILE = "lexicons/embedding_words.txt"
 SUBJECTS_FILE = "lexicons/subject_pronouns.txt"
+MODEL_FILE = "questions.toml"
+
+# Word lists and windows are data (models/questions.toml, with the reason for each), read and checked once.
+_MODEL = read_model(MODEL_FILE, (
+    Key("windows.min_tag_prefix", "whole"),
+    Key("windows.merge_window", "whole"),
+    Key("words.boundary_punct", "words"),
+    Key("words.sent_final", "words"),
+    Key("words.statement_end", "words"),
+    Key("words.no_inversion_before", "words"),
+    Key("words.copula", "words"),
+    Key("words.copula_singular", "words"),
+    Key("words.plural_subjects", "words"),
+    Key("words.backchannel", "words"),
+    Key("words.open_wh", "words"),
+))
+_BOUNDARY_PUNCT: frozenset[str] = _MODEL["boundary_punct"]  # a new clause starts after these
+_MIN_TAG_PREFIX: int = _MODEL["min_tag_prefix"]  # a tag needs some statement before it
+MERGE_WINDOW: int = _MODEL["merge_window"]  # openers this close after another belong to the same clause
+_SENT_FINAL: frozenset[str] = _MODEL["sent_final"]
+_STATEMENT_END: frozenset[str] = _MODEL["statement_end"]
+_NO_INVERSION_BEFORE: frozenset[str] = _MODEL["no_inversion_before"]
+_COPULA: frozenset[str] = _MODEL["copula"]
+_COPULA_SG: frozenset[str] = _MODEL["copula_singular"]
+_PLURAL_SUBJ: frozenset[str] = _MODEL["plural_subjects"]
+_BACKCHANNEL: frozenset[str] = _MODEL["backchannel"]  # a turn of only these is a backchannel, even with "?"
+_OPEN_WH: frozenset[str] = _MODEL["open_wh"]  # wh-words that make an opener-less "?"-sentence open
 
 def load_patterns(vocab: Vocab, name: str) -> PatternSet:
     """Compile a pattern file once per vocab (the text layer's cache)."""
     return load_pattern_set(vocab, name)
-
-
-# Punctuation after which a new clause starts (apostrophes are in-word).
-_BOUNDARY_PUNCT = frozenset({",", ";", ":", ".", "!", "?", "-", "--", "...", "…", "(", ")", '"', "—", "–"})
-# A tag needs some statement before it ("right?" alone is a backchannel).
-_MIN_TAG_PREFIX = 3
-# Openers this close after another opener belong to the same question clause.
-MERGE_WINDOW = 5
 
 
 def pattern_set(vocab: Vocab) -> PatternSet:
@@ -79,18 +99,6 @@ def clause_starts(doc: Doc) -> set[int]:
     return starts
 
 
-_SENT_FINAL = frozenset({".", "?", "!", "..."})
-# Words after which "aux + subject" is no inversion: subjects, wh/complementisers, "to", auxiliaries.
-_NO_INVERSION_BEFORE = frozenset(
-    "i you we they he she it that this there which who whom whose what how why where when to if whether "
-    "as than people 'll 'd 'm 're 've 's n't not can will would could should might must may is was are "
-    "were be been am do does did have has had don't".split()
-)
-_COPULA = frozenset({"is", "'s", "was", "are", "'re", "were"})
-_COPULA_SG = frozenset({"is", "'s", "was"})
-_PLURAL_SUBJ = frozenset({"you", "we", "they", "y'all"})
-# Sentence-final marks of a statement (punctuated turns only; "..." and cut-offs stay open).
-_STATEMENT_END = frozenset({".", "!"})
 # Openers ambiguous without the transcriber's "?" carry "needs_qmark": true on their row: in a sentence
 # closed by "."/"!" they are mostly embedded or relative clauses ("what happens is ...", "which is ...",
 # "is your ..." after a subject).  Requests ("tell me about ...") and wh + auxiliary + subject
@@ -100,14 +108,6 @@ _STATEMENT_END = frozenset({".", "!"})
 # Rule ids this code treats specially (checked against the pattern file when it is loaded):
 COPULA_OPENER = "q.closed.be"  # mid-turn "the thing is that you ...": a complement clause, not a question
 MID_INVERSION = "q.closed.mid_inversion"  # its first token only guards the position; it is not evidence
-
-
-# A turn made only of these words is a backchannel ("Yeah?", "Mm-hmm?"), even with a rising "?":
-# it invites the client to go on, it asks nothing.
-_BACKCHANNEL = frozenset({"yeah", "yes", "yep", "mm", "mmm", "mm-hmm", "mhm", "uh-huh", "hmm", "hm", "sorry"})
-# wh-words that make a "?"-sentence without a recognised opener open ("What else?", "Why?",
-# "What needs to change?"); "-" marks a cut-off restart ("wha-").
-_OPEN_WH = frozenset({"what", "how", "why", "what's", "how's", "whats", "hows", "what-", "how-", "why-", "wha"})
 
 
 def _wh_led(view: TokenView, start: int, end: int) -> bool:

@@ -40,87 +40,101 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
+from ..checks import Key, read_model
 from ..resources import word_list
 from .base import Hit
 from .patterns import PatternSet
 from .text import TokenView, doc_cached, token_view
 from .questions import load_patterns, question_hits
 
+MODEL_FILE = "reflections.toml"
 PATTERN_FILE = "patterns/reflections.jsonl"
 FEELINGS_FILE = "lexicons/feeling_words.txt"
 FILLERS_FILE = "lexicons/filler_words.txt"
 
-# Score weights, per sentence (clause): a sentence is a reflection when it
-# reaches SCORE_THRESHOLD; a turn is a reflection when one of its sentences is
-# and the turn is not dominated by advice/information (MITI 4.2.1 codes an
-# utterance dominated by Giving Information / Persuade as those).  A genuine
-# reflective stem alone qualifies; a weak stem ("so you", "you said") or a
-# second-person subject needs echo of the client's words; second person alone
-# never qualifies.
-W_STEM = 3.0
-W_WEAK_STEM = 1.0
-W_YOU = 1.0
-W_ECHO = 1.0  # echo of >= ECHO_MIN shared content words or ratio >= ECHO_RATIO
-W_ECHO_STRONG = 1.0  # extra when ratio >= ECHO_RATIO_STRONG
-W_INFO = -1.5
-W_AFFIRM = -1.5
-W_SELF = -1.0
-W_ONLY_QUESTION = -2.5  # the turn is just a question
-W_HAS_QUESTION = -0.5  # a statement leading into a real question is usually its preamble
-W_CONTINUE = 0.5  # MITI "continuing the paragraph": a statement that picks up the client's sentence
-# A short, clean second-person statement right after the client speaks (no advice, information,
-# affirmation, self-talk or question anywhere in the turn) is, in MITI terms, most often a reflection
-# ("You didn't go to college for that."): second person earns more there than in a long turn.
-W_SHORT_YOU = 1.0
-SHORT_YOU_MAX_WORDS = 20
-# "you know", "you see", "you guys": discourse markers and address; "you can", "you will", "you'll",
-# "you could": reassurance, prediction or suggestion. Neither returns the client's experience.
-NOT_REFLECTIVE_AFTER_YOU = frozenset({"know", "see", "guys", "mean", "can", "will", "'ll", "ll", "wo", "could",
-                                      "should", "must", "might", "may", "would", "need", "have", "got"})
-SCORE_THRESHOLD = 2.0
-FRAGMENTS = True
-W_FRAGMENT = 1.0
-FRAGMENT_MAX_WORDS = 16
-CLIENT_MIN_CONTENT = 2  # the client said something of substance (not "mm-hmm", "yeah")
-# second-person statements have their own rules (stems, W_SHORT_YOU); "your" may appear in a fragment
-SECOND_PERSON_SUBJECT = frozenset({"you", "youre", "youve", "youd", "yourself"})
-# feeling-lexicon words that are mostly not feelings in a fragment ("it comes down", "I hope so")
-AMBIGUOUS_FEELINGS = frozenset({"down", "content", "fed", "worn", "burned", "burnt", "hope", "fear", "mad"})
-FIRST_PERSON = frozenset({"i", "i'm", "im", "me", "my", "we", "us", "our", "let's", "lets"})
-ECHO_MIN = 2
-ECHO_RATIO = 0.3
-ECHO_RATIO_STRONG = 0.5
-MIN_WORDS = 3  # "mm-hmm", "okay" are backchannels, not reflections
-NEW_CONTENT_COMPLEX = 0.6  # share of new content words above which the reflection adds meaning
-NEW_CONTENT_MIN = 4
-# A turn with at least DOMINANT_MIN advice/information sentences and more than
-# DOMINANT_RATIO times as many of them as reflective sentences is coded as
-# giving information / persuading, not as a reflection.
-DOMINANT_MIN = 2
-DOMINANT_RATIO = 2.0
-# Clause split inside a sentence (run-on speech has no sentence punctuation):
-# a discourse marker followed by a subject starts a new clause ("... but you
-# won't ... so what you need ...").
-SPLIT_MARKERS = frozenset({"so", "and", "but", "okay", "ok", "well", "because", "cause", "'cause", "now", "then", "right", "yeah", "honestly", "anyway"})
-SPLIT_SUBJECTS = frozenset({"you", "i", "it", "that", "we", "they", "he", "she", "there", "this", "what", "your", "if", "when", "let", "lets"})
-# Words that may precede an imperative verb at the start of a clause ("so just cut ...").
-# A second-person clause after one of these is subordinate ("more simple than
-# you think", "when you break it down", "if you want a drink"): it frames the
-# clinician's point and returns nothing the client said.
-SUBORDINATORS = frozenset({"than", "if", "whenever", "until", "till", "til", "unless", "once", "before", "after", "whether"})
-# ... and these make a weak stem or bare second person subordinate, but not a
-# genuine stem ("moments when you feel ready", "how you feel makes sense").
-WEAK_SUBORDINATORS = SUBORDINATORS | frozenset({"when", "because", "cause", "'cause", "while", "where", "wherever", "so", "how", "what", "why", "which"})
-IMPERATIVE_LEAD = frozenset({"just", "then", "please", "and", "so", "now", "also", "ok", "okay", "well", "right", "yeah", "first", "maybe", "definitely", "really", "simply", "always", "never"})
-
-
-# "so" opening a clause ("Okay, so you're kind of stuck") summarises what the client said; after a
-# content word ("take it at night so you sleep") it is a purpose clause and stays subordinate.
-SUMMARY_SO = frozenset({"so"})
-# "because you ..." opening the turn finishes the client's sentence (MITI "continuing the paragraph"),
-# where mid-turn it is the clinician's own reasoning.
-CONTINUE_CAUSE = frozenset({"because", "cause", "'cause", "cuz", "coz"})
-CLAUSE_LEAD = IMPERATIVE_LEAD | frozenset({"mm", "hmm", "mhm", "mm-hmm", "um", "uh", "oh", "sure", "alright", "yes", "yep"})
+# The scorer's weights, thresholds and word lists are data (models/reflections.toml, with the reason for
+# each); they are read and checked once, when this module is imported.
+_KEYS = (
+    Key("weights.stem", "number", "W_STEM"),
+    Key("weights.weak_stem", "number", "W_WEAK_STEM"),
+    Key("weights.you", "number", "W_YOU"),
+    Key("weights.echo", "number", "W_ECHO"),
+    Key("weights.echo_strong", "number", "W_ECHO_STRONG"),
+    Key("weights.info", "number", "W_INFO"),
+    Key("weights.affirm", "number", "W_AFFIRM"),
+    Key("weights.self", "number", "W_SELF"),
+    Key("weights.only_question", "number", "W_ONLY_QUESTION"),
+    Key("weights.has_question", "number", "W_HAS_QUESTION"),
+    Key("weights.continue", "number", "W_CONTINUE"),
+    Key("weights.short_you", "number", "W_SHORT_YOU"),
+    Key("weights.fragment", "number", "W_FRAGMENT"),
+    Key("thresholds.score", "number", "SCORE_THRESHOLD"),
+    Key("thresholds.short_you_max_words", "whole", "SHORT_YOU_MAX_WORDS"),
+    Key("thresholds.fragments", "bool", "FRAGMENTS"),
+    Key("thresholds.fragment_max_words", "whole", "FRAGMENT_MAX_WORDS"),
+    Key("thresholds.client_min_content", "whole", "CLIENT_MIN_CONTENT"),
+    Key("thresholds.echo_min", "whole", "ECHO_MIN"),
+    Key("thresholds.echo_ratio", "number", "ECHO_RATIO"),
+    Key("thresholds.echo_ratio_strong", "number", "ECHO_RATIO_STRONG"),
+    Key("thresholds.min_words", "whole", "MIN_WORDS"),
+    Key("thresholds.new_content_complex", "number", "NEW_CONTENT_COMPLEX"),
+    Key("thresholds.new_content_min", "whole", "NEW_CONTENT_MIN"),
+    Key("thresholds.dominant_min", "whole", "DOMINANT_MIN"),
+    Key("thresholds.dominant_ratio", "number", "DOMINANT_RATIO"),
+    Key("words.not_reflective_after_you", "words", "NOT_REFLECTIVE_AFTER_YOU"),
+    Key("words.second_person_subject", "words", "SECOND_PERSON_SUBJECT"),
+    Key("words.ambiguous_feelings", "words", "AMBIGUOUS_FEELINGS"),
+    Key("words.first_person", "words", "FIRST_PERSON"),
+    Key("words.split_markers", "words", "SPLIT_MARKERS"),
+    Key("words.split_subjects", "words", "SPLIT_SUBJECTS"),
+    Key("words.subordinators", "words", "SUBORDINATORS"),
+    Key("words.weak_subordinators", "words", "WEAK_SUBORDINATORS"),
+    Key("words.imperative_lead", "words", "IMPERATIVE_LEAD"),
+    Key("words.summary_so", "words", "SUMMARY_SO"),
+    Key("words.continue_cause", "words", "CONTINUE_CAUSE"),
+    Key("words.clause_lead", "words", "CLAUSE_LEAD"),
+    Key("irregular", "word_map", "IRREGULAR"),
+)
+_MODEL = read_model(MODEL_FILE, _KEYS)
+W_STEM: float = _MODEL["W_STEM"]
+W_WEAK_STEM: float = _MODEL["W_WEAK_STEM"]
+W_YOU: float = _MODEL["W_YOU"]
+W_ECHO: float = _MODEL["W_ECHO"]
+W_ECHO_STRONG: float = _MODEL["W_ECHO_STRONG"]
+W_INFO: float = _MODEL["W_INFO"]
+W_AFFIRM: float = _MODEL["W_AFFIRM"]
+W_SELF: float = _MODEL["W_SELF"]
+W_ONLY_QUESTION: float = _MODEL["W_ONLY_QUESTION"]
+W_HAS_QUESTION: float = _MODEL["W_HAS_QUESTION"]
+W_CONTINUE: float = _MODEL["W_CONTINUE"]
+W_SHORT_YOU: float = _MODEL["W_SHORT_YOU"]
+W_FRAGMENT: float = _MODEL["W_FRAGMENT"]
+SCORE_THRESHOLD: float = _MODEL["SCORE_THRESHOLD"]
+SHORT_YOU_MAX_WORDS: int = _MODEL["SHORT_YOU_MAX_WORDS"]
+FRAGMENTS: bool = _MODEL["FRAGMENTS"]
+FRAGMENT_MAX_WORDS: int = _MODEL["FRAGMENT_MAX_WORDS"]
+CLIENT_MIN_CONTENT: int = _MODEL["CLIENT_MIN_CONTENT"]
+ECHO_MIN: int = _MODEL["ECHO_MIN"]
+ECHO_RATIO: float = _MODEL["ECHO_RATIO"]
+ECHO_RATIO_STRONG: float = _MODEL["ECHO_RATIO_STRONG"]
+MIN_WORDS: int = _MODEL["MIN_WORDS"]
+NEW_CONTENT_COMPLEX: float = _MODEL["NEW_CONTENT_COMPLEX"]
+NEW_CONTENT_MIN: int = _MODEL["NEW_CONTENT_MIN"]
+DOMINANT_MIN: int = _MODEL["DOMINANT_MIN"]
+DOMINANT_RATIO: float = _MODEL["DOMINANT_RATIO"]
+NOT_REFLECTIVE_AFTER_YOU: frozenset[str] = _MODEL["NOT_REFLECTIVE_AFTER_YOU"]
+SECOND_PERSON_SUBJECT: frozenset[str] = _MODEL["SECOND_PERSON_SUBJECT"]
+AMBIGUOUS_FEELINGS: frozenset[str] = _MODEL["AMBIGUOUS_FEELINGS"]
+FIRST_PERSON: frozenset[str] = _MODEL["FIRST_PERSON"]
+SPLIT_MARKERS: frozenset[str] = _MODEL["SPLIT_MARKERS"]
+SPLIT_SUBJECTS: frozenset[str] = _MODEL["SPLIT_SUBJECTS"]
+SUBORDINATORS: frozenset[str] = _MODEL["SUBORDINATORS"]
+WEAK_SUBORDINATORS: frozenset[str] = SUBORDINATORS | _MODEL["WEAK_SUBORDINATORS"]
+IMPERATIVE_LEAD: frozenset[str] = _MODEL["IMPERATIVE_LEAD"]
+SUMMARY_SO: frozenset[str] = _MODEL["SUMMARY_SO"]
+CONTINUE_CAUSE: frozenset[str] = _MODEL["CONTINUE_CAUSE"]
+CLAUSE_LEAD: frozenset[str] = IMPERATIVE_LEAD | _MODEL["CLAUSE_LEAD"]
+IRREGULAR: dict[str, str] = _MODEL["IRREGULAR"]
 
 
 def _clause_initial(view: TokenView, i: int) -> bool:
@@ -143,18 +157,6 @@ def pattern_set(vocab: Vocab) -> PatternSet:
     return load_patterns(vocab, PATTERN_FILE)
 
 
-# Irregular past forms met in talk about habits and feelings, mapped to the base form (the blank
-# pipeline has no lemmatiser): "you drank more" echoes "I drink", "felt" echoes "feel".
-IRREGULAR = {
-    "drank": "drink", "drunk": "drink", "felt": "feel", "ate": "eat", "eaten": "eat", "slept": "sleep",
-    "lost": "lose", "kept": "keep", "left": "leave", "spent": "spend", "paid": "pay", "bought": "buy",
-    "fought": "fight", "taught": "teach", "caught": "catch", "brought": "bring", "thought": "think",
-    "made": "make", "took": "take", "taken": "take", "gave": "give", "given": "give", "came": "come",
-    "ran": "run", "met": "meet", "sat": "sit", "wrote": "write", "written": "write", "broke": "break",
-    "broken": "break", "fell": "fall", "fallen": "fall", "hurt": "hurt", "quit": "quit",
-    "worse": "bad", "worst": "bad", "better": "good", "best": "good", "children": "child", "kids": "kid",
-    "wife": "wife", "wives": "wife", "lives": "life",
-}
 _NORM: dict[str, str] = {}
 
 
