@@ -24,6 +24,8 @@ opener patterns need a wh-word *followed by an auxiliary or verb*.
 from __future__ import annotations
 
 
+from dataclasses import dataclass
+
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
@@ -178,19 +180,21 @@ def question_hits(doc: Doc) -> list[Hit]:
     return list(doc_cached(doc, "sa_question_hits", _question_hits))
 
 
-def _question_hits(doc: Doc) -> list[Hit]:
-    ps = pattern_set(doc.vocab)
-    spans = ps.spans(doc)
+@dataclass
+class _Clauses:
+    """Where question clauses may start and end in one turn."""
+
+    view: TokenView
+    starts: set[int]  # clause starts (punctuation, discourse markers)
+    loose: set[int] | None  # run-on speech: every position not after an embedding word; None when punctuated
+    stmt_sents: list[tuple[int, int]]  # sentences the transcriber closed with "." or "!"
+    tag_ends: set[int]  # last word of each sentence (punctuated) or of the turn (run-on)
+    not_tag: list[Span]  # "not_tag" matches: no tag question there
+
+
+def _clauses(doc: Doc, spans: list[tuple[str, str, str, Span]]) -> _Clauses:
     view = token_view(doc)
-    if not spans and "?" not in view.text:
-        return []
-    if all(view.puncts[i] or view.spaces[i] or w in _BACKCHANNEL for i, w in enumerate(view.lowers)):
-        return []
-    starts = clause_starts(doc)
     loose = loose_starts(doc)
-    subjects = word_list(SUBJECTS_FILE)
-    not_tag = [s for label, _, _, s in spans if label == "not_tag"]
-    found: list[tuple[int, Hit]] = []
     sent_ends = {}
     # punctuated turns: sentences the transcriber closed with "." or "!" were heard as statements
     stmt_sents: list[tuple[int, int]] = []
@@ -200,84 +204,130 @@ def _question_hits(doc: Doc) -> list[Hit]:
             stmt_sents.append((start, end))
     # a tag closes a sentence (punctuated) or the whole turn (run-on speech)
     tag_ends = {e for e in sent_ends.values() if e >= 0}
+    not_tag = [s for label, _, _, s in spans if label == "not_tag"]
+    return _Clauses(view, clause_starts(doc), loose, stmt_sents, tag_ends, not_tag)
+
+
+def _opener_counts(c: _Clauses, ps: PatternSet, rule_id: str, span: Span) -> bool:
+    """Whether an ``open``/``closed``/``imperative`` opener starts a question where it stands."""
+    if span.start in c.starts:
+        return True
+    lowers = c.view.lowers
+    if c.loose is None or not (
+        span.start in c.loose
+        # yes/no inversion can't be embedded ("... with them is there ...", "you know have you ..."): an
+        # embedded yes/no clause needs if/whether.  It only fails to be an inversion right after a subject,
+        # "to" or an auxiliary ("I can you know", "what to do you know")
+        or (ps.behaviour(rule_id).yes_no_inversion and _inverts_after(lowers, span.start))
+    ):
+        return False
+    # mid-turn copula "the thing is that you ..." is a complement clause, not a question
+    # and "is you ..." (no agreement) is a pseudo-cleft: "the thing is you ..."
+    subjects = word_list(SUBJECTS_FILE)
+    return not (
+        rule_id == COPULA_OPENER
+        and (
+            (span.end < len(lowers) and lowers[span.end] in subjects)
+            or (lowers[span.start] in _COPULA_SG and lowers[span.start + 1] in _PLURAL_SUBJ)
+        )
+    )
+
+
+def _inversion_hit(value: str, rule_id: str, span: Span) -> tuple[int, Hit] | None:
+    """An ``embedded_open``/``open_inv``/``closed_inv`` match as (start token, hit); None for a pseudo-cleft."""
+    if rule_id == MID_INVERSION:
+        # the first token only guards the position; it is not evidence
+        aux, subj = span[1].lower_, span[2].lower_
+        if aux in _COPULA and (span[0].lower_ in word_list(EMBEDDING_FILE) or (aux in _COPULA_SG and subj in _PLURAL_SUBJ)):
+            return None  # "what I'm hearing is you ...", "the thing is you ...": pseudo-cleft, not an inversion
+        # ("I'm wondering have you ...", "you know do you ...": a direct question)
+        span = span[1:]
+    return span.start, Hit.from_span("question", value, rule_id, span)
+
+
+def _tag_counts(c: _Clauses, span: Span) -> bool:
+    """A tag ("..., right?") closes its sentence or turn after some statement, outside a ``not_tag`` match."""
+    return (
+        span.end - 1 in c.tag_ends
+        and span.start - span.sent.start >= _MIN_TAG_PREFIX
+        and not any(s.start <= span.start < s.end or s.start < span.end <= s.end for s in c.not_tag)
+    )
+
+
+def _pattern_hits(c: _Clauses, ps: PatternSet, spans: list[tuple[str, str, str, Span]]) -> list[tuple[int, Hit]]:
+    """Question clauses found by the pattern file, as (start token, hit)."""
+    found: list[tuple[int, Hit]] = []
     for label, value, rule_id, span in spans:
-        if stmt_sents and (label == "tag" or ps.behaviour(rule_id).needs_qmark) and any(a <= span.start < b for a, b in stmt_sents):
+        if (c.stmt_sents and (label == "tag" or ps.behaviour(rule_id).needs_qmark)
+                and any(a <= span.start < b for a, b in c.stmt_sents)):
             # "What's happening is ...", "..., which is ...", "... sign right there.": in a sentence
             # punctuated as a statement these openers are embedded clauses, pseudo-clefts,
             # relative clauses or adverbs, not direct questions
             continue
+        hit: tuple[int, Hit] | None = None
         if label in ("open", "closed", "imperative"):
-            ok = span.start in starts
-            if not ok and loose is not None and (
-                span.start in loose
-                # yes/no inversion can't be embedded ("... with them is there ...", "you know
-                # have you ..."): an embedded yes/no clause needs if/whether.  It only fails
-                # to be an inversion right after a subject, "to" or an auxiliary ("I can you
-                # know", "what to do you know")
-                or (ps.behaviour(rule_id).yes_no_inversion and _inverts_after(view.lowers, span.start))
-            ):
-                # mid-turn copula "the thing is that you ..." is a complement clause, not a question
-                # and "is you ..." (no agreement) is a pseudo-cleft: "the thing is you ..."
-                ok = not (
-                    rule_id == COPULA_OPENER
-                    and (
-                        (span.end < len(view.lowers) and view.lowers[span.end] in subjects)
-                        or (view.lowers[span.start] in _COPULA_SG and view.lowers[span.start + 1] in _PLURAL_SUBJ)
-                    )
-                )
-            if ok:
-                found.append((span.start, Hit.from_span("question", value, rule_id, span)))
+            if _opener_counts(c, ps, rule_id, span):
+                hit = span.start, Hit.from_span("question", value, rule_id, span)
         elif label in ("embedded_open", "open_inv", "closed_inv"):
-            if rule_id == MID_INVERSION:
-                # the first token only guards the position; it is not evidence
-                aux, subj = span[1].lower_, span[2].lower_
-                if aux in _COPULA and (span[0].lower_ in word_list(EMBEDDING_FILE) or (aux in _COPULA_SG and subj in _PLURAL_SUBJ)):
-                    continue  # "what I'm hearing is you ...", "the thing is you ...": pseudo-cleft, not an inversion
-                # ("I'm wondering have you ...", "you know do you ...": a direct question)
-                span = span[1:]
-            found.append((span.start, Hit.from_span("question", value, rule_id, span)))
-        elif label == "tag":
-            if (
-                span.end - 1 in tag_ends
-                and span.start - span.sent.start >= _MIN_TAG_PREFIX
-                and not any(s.start <= span.start < s.end or s.start < span.end <= s.end for s in not_tag)
-            ):
-                found.append((span.start, Hit.from_span("question", value, rule_id, span)))
-    # route 1: punctuated question with no recognised opener (e.g. "and then?").  Only when
-    # it closes the turn: a statement with a rising "?" that the clinician talks on past
-    # ("You've been stuck? It happens to a lot of people.") leaves the client nothing to
-    # answer, and is coded by what it says (mostly a reflection), not as a question.
-    if "?" in view.text:
-        last_word = _last_word_between(view, 0, len(view.lowers))
-        for start, end in view.sents():
-            if (
-                view.orths[end - 1].endswith("?")
-                and last_word < end
-                and not any(start <= i < end for i, _ in found)
-            ):
-                if _wh_led(view, start, end):
-                    # "What else?", "Why?", "So what needs to happen next?": a wh-question whose verb
-                    # no opener lists is open, like the wh-openers
-                    found.append((start, Hit.from_span("question", "open", "q.mark.wh", doc[start:end])))
-                else:
-                    found.append((start, Hit.from_span("question", "closed", "q.mark.declarative", doc[start:end])))
-    # One question clause, one hit: an opener that starts inside (or within
-    # MERGE_WINDOW tokens after) the previous one in the same stretch without
-    # punctuation is the same question ("what else do you think", "how
-    # confident are you"); at equal start the longer, more specific span wins
-    # ("can you tell me more" over "can you").
-    found.sort(key=lambda t: (t[0], -(t[1].end_char - t[1].start_char)))
+            hit = _inversion_hit(value, rule_id, span)
+        elif label == "tag" and _tag_counts(c, span):
+            hit = span.start, Hit.from_span("question", value, rule_id, span)
+        if hit is not None:
+            found.append(hit)
+    return found
+
+
+def _question_mark_hits(doc: Doc, view: TokenView, found: list[tuple[int, Hit]]) -> list[tuple[int, Hit]]:
+    """Route 1: a punctuated question with no recognised opener (e.g. "and then?").
+
+    Only when it closes the turn: a statement with a rising "?" that the clinician talks on past
+    ("You've been stuck? It happens to a lot of people.") leaves the client nothing to answer, and is
+    coded by what it says (mostly a reflection), not as a question.
+    """
+    out: list[tuple[int, Hit]] = []
+    last_word = _last_word_between(view, 0, len(view.lowers))
+    for start, end in view.sents():
+        if view.orths[end - 1].endswith("?") and last_word < end and not any(start <= i < end for i, _ in found):
+            if _wh_led(view, start, end):
+                # "What else?", "Why?", "So what needs to happen next?": a wh-question whose verb
+                # no opener lists is open, like the wh-openers
+                out.append((start, Hit.from_span("question", "open", "q.mark.wh", doc[start:end])))
+            else:
+                out.append((start, Hit.from_span("question", "closed", "q.mark.declarative", doc[start:end])))
+    return out
+
+
+def _one_hit_per_clause(view: TokenView, found: list[tuple[int, Hit]]) -> list[Hit]:
+    """One question clause, one hit.
+
+    An opener that starts inside (or within MERGE_WINDOW tokens after) the previous one in the same
+    stretch without punctuation is the same question ("what else do you think", "how confident are
+    you"); at equal start the longer, more specific span wins ("can you tell me more" over "can you").
+    """
+    found = sorted(found, key=lambda t: (t[0], -(t[1].end_char - t[1].start_char)))
     kept: list[tuple[int, Hit]] = []
     for start, hit in found:
         if kept:
             prev_start, prev = kept[-1]
-            same_clause = start - prev_start <= MERGE_WINDOW and not any(
-                view.puncts[k] for k in range(prev_start, start)
-            )
+            same_clause = start - prev_start <= MERGE_WINDOW and not any(view.puncts[k] for k in range(prev_start, start))
             if hit.start_char < prev.end_char or (same_clause and not hit.rule_id.startswith("q.tag.")):
                 continue
         kept.append((start, hit))
     return [h for _, h in kept]
+
+
+def _question_hits(doc: Doc) -> list[Hit]:
+    ps = pattern_set(doc.vocab)
+    spans = ps.spans(doc)
+    view = token_view(doc)
+    if not spans and "?" not in view.text:
+        return []
+    if all(view.puncts[i] or view.spaces[i] or w in _BACKCHANNEL for i, w in enumerate(view.lowers)):
+        return []
+    found = _pattern_hits(_clauses(doc, spans), ps, spans)
+    if "?" in view.text:
+        found += _question_mark_hits(doc, view, found)
+    return _one_hit_per_clause(view, found)
 
 
 def classify_question(doc: Doc) -> tuple[str | None, list[Hit]]:
