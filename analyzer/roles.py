@@ -134,20 +134,8 @@ def _fmt_names(names: Sequence[str]) -> str:
     return ", ".join(names) if names else "none"
 
 
-def assign_roles(
-    segments: list[Segment],
-    clinician: Sequence[str] = (),
-    roles_file: str | Path | None = None,
-) -> tuple[dict[str, Role], bool, list[str]]:
-    """Map each speaker label to "clinician", "client" or "other".
-
-    Returns ``(roles, inferred, notes)``: ``inferred`` is True when roles were
-    guessed from who asks questions; ``notes`` are one-line messages for the
-    transcript's warnings.  Raises :class:`FormatError` (without a path: the
-    reader adds it) when there is only one speaker, or when no clinician or no
-    client can be found.
-    """
-    labels = load_role_labels(roles_file)
+def _speaker_counts(segments: list[Segment], labels: dict[str, Any]) -> tuple[list[str], dict[str, int], dict[str, int]]:
+    """Speakers in order of first appearance, their words and their question-like segments."""
     speakers: list[str] = []
     words: dict[str, int] = {}
     questions: dict[str, int] = {}
@@ -162,55 +150,46 @@ def assign_roles(
         raise FormatError("no speech found")
     if len(speakers) == 1:
         raise FormatError(f"only one speaker ({speakers[0]}) found: need a clinician and a client")
+    return speakers, words, questions
 
-    roles: dict[str, Role] = {}
-    notes: list[str] = []
-    inferred = False
 
+def _named_clinicians(speakers: list[str], clinician: Sequence[str], roles: dict[str, Role], notes: list[str]) -> set[str]:
+    """Speakers named by ``--clinician`` become clinicians; returns the (case-folded) names given."""
     forced = {c.strip().casefold() for c in clinician if c.strip()}
-    matched_forced = set()
+    matched = set()
     for s in speakers:
         key = s.strip().casefold()
         if key in forced:
             roles[s] = "clinician"
-            matched_forced.add(key)
-    unmatched = sorted(forced - matched_forced)
+            matched.add(key)
+    unmatched = sorted(forced - matched)
     if unmatched:
         notes.append(f"--clinician {', '.join(unmatched)} matched no speaker (speakers: {', '.join(speakers)})")
+    return forced
 
-    for s in speakers:
-        if s not in roles:
-            side = classify_label(s, labels)
-            if side is not None:
-                roles[s] = side
-    unknown = [s for s in speakers if s not in roles]
+
+def _by_elimination(speakers: list[str], unknown: list[str], words: dict[str, int], roles: dict[str, Role],
+                    notes: list[str], forced: set[str]) -> None:
+    """One side is known: the biggest unlabelled voice is the missing side, any others are "other"."""
     clin = [s for s in speakers if roles.get(s) == "clinician"]
     cli = [s for s in speakers if roles.get(s) == "client"]
-
-    if clin and cli:
-        for s in unknown:
+    missing: Role = "client" if clin else "clinician"
+    main = max(unknown, key=lambda s: (words[s], -speakers.index(s)))
+    roles[main] = missing
+    known = clin or cli
+    how = "named by --clinician" if any(k.strip().casefold() in forced for k in known) else "by label"
+    notes.append(
+        f"{main} = {missing}: the main speaker besides {_fmt_names(known)} "
+        f"({'clinician' if clin else 'client'} {how})"
+    )
+    for s in unknown:
+        if s != main:
             roles[s] = "other"
-        if unknown:
-            notes.append(f"speaker(s) {', '.join(unknown)} not recognised as clinician or client: counted as other")
-    elif (clin or cli) and unknown:
-        # Elimination: the biggest unlabelled voice is the missing side.
-        missing: Role = "client" if clin else "clinician"
-        main = max(unknown, key=lambda s: (words[s], -speakers.index(s)))
-        roles[main] = missing
-        known = clin or cli
-        how = "named by --clinician" if any(k.strip().casefold() in forced for k in known) else "by label"
-        notes.append(
-            f"{main} = {missing}: the main speaker besides {_fmt_names(known)} "
-            f"({'clinician' if clin else 'client'} {how})"
-        )
-        for s in unknown:
-            if s != main:
-                roles[s] = "other"
-        if len(unknown) > 1:
-            notes.append(f"speaker(s) {', '.join(s for s in unknown if s != main)} counted as other")
-    elif not clin and not cli:
-        inferred = _infer(speakers, unknown, words, questions, labels, roles, notes)
+    if len(unknown) > 1:
+        notes.append(f"speaker(s) {', '.join(s for s in unknown if s != main)} counted as other")
 
+
+def _require_both_sides(speakers: list[str], roles: dict[str, Role]) -> None:
     clin = [s for s in speakers if roles.get(s) == "clinician"]
     cli = [s for s in speakers if roles.get(s) == "client"]
     if not clin or not cli:
@@ -220,6 +199,47 @@ def assign_roles(
             f"no {missing_side} found among speakers {seen}: "
             "pass --clinician LABEL to name the clinician, or use a roles file that knows these labels"
         )
+
+
+def assign_roles(
+    segments: list[Segment],
+    clinician: Sequence[str] = (),
+    roles_file: str | Path | None = None,
+    labels: dict[str, Any] | None = None,
+) -> tuple[dict[str, Role], bool, list[str]]:
+    """Map each speaker label to "clinician", "client" or "other".
+
+    ``labels`` are the run's role labels (:func:`load_role_labels` of ``roles_file`` when None).
+    Returns ``(roles, inferred, notes)``: ``inferred`` is True when roles were
+    guessed from who asks questions; ``notes`` are one-line messages for the
+    transcript's warnings.  Raises :class:`FormatError` (without a path: the
+    reader adds it) when there is only one speaker, or when no clinician or no
+    client can be found.
+    """
+    labels = labels if labels is not None else load_role_labels(roles_file)
+    speakers, words, questions = _speaker_counts(segments, labels)
+    roles: dict[str, Role] = {}
+    notes: list[str] = []
+    inferred = False
+    forced = _named_clinicians(speakers, clinician, roles, notes)
+    for s in speakers:
+        if s not in roles:
+            side = classify_label(s, labels)
+            if side is not None:
+                roles[s] = side
+    unknown = [s for s in speakers if s not in roles]
+    clin = [s for s in speakers if roles.get(s) == "clinician"]
+    cli = [s for s in speakers if roles.get(s) == "client"]
+    if clin and cli:
+        for s in unknown:
+            roles[s] = "other"
+        if unknown:
+            notes.append(f"speaker(s) {', '.join(unknown)} not recognised as clinician or client: counted as other")
+    elif (clin or cli) and unknown:
+        _by_elimination(speakers, unknown, words, roles, notes, forced)
+    elif not clin and not cli:
+        inferred = _infer(speakers, unknown, words, questions, labels, roles, notes)
+    _require_both_sides(speakers, roles)
     return roles, inferred, notes
 
 
