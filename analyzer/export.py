@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
 from .resources import load_toml
-from .skills import load_skill_map, skill_columns
+from .skills import SkillMap, load_skill_map, skill_columns
 from .tables import AtomicCSV
 
 if TYPE_CHECKING:
@@ -202,15 +202,10 @@ def row_flags(prev: dict[str, Any], cur: dict[str, Any], rules: FlagRules) -> li
     return out
 
 
-def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_file: str | Path | None = None,
-                      skill_map_file: str | Path | None = None) -> pd.DataFrame:
-    """One row per session, per clinician and month, or per clinician, in :data:`EXPORT_COLUMNS` order."""
+def _prepared(history_frame: pd.DataFrame) -> pd.DataFrame:
+    """The history rows with clean metadata, parsed dates and numeric scores, ordered by clinician and date."""
     import pandas as pd
 
-    if by not in LEVELS:
-        raise ValueError(f"by must be one of {', '.join(LEVELS)}, got {by!r}")
-    rules = load_flag_rules(flags_file)
-    smap = load_skill_map(skill_map_file)
     df = history_frame.copy()
     if "session_id" not in df.columns:
         raise ValueError("the frame needs a session_id column (History.sessions_frame() or Analysis.sessions)")
@@ -225,46 +220,56 @@ def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_fi
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64") if col in df.columns else float("nan")
     df["_nodate"] = df["_date"].isna()
     df["_noclin"] = df["clinician"] == ""
-    df = df.sort_values(["_noclin", "clinician", "_nodate", "_date", "session_id"], kind="stable")
+    return df.sort_values(["_noclin", "clinician", "_nodate", "_date", "session_id"], kind="stable")
+
+
+def _session_rows(df: pd.DataFrame, smap: SkillMap) -> list[dict[str, Any]]:
+    import pandas as pd
 
     rows: list[dict[str, Any]] = []
-    if by == "session":
-        for _, r in df.iterrows():
-            d = r["_date"]
-            iso = d.date().isoformat() if not pd.isna(d) else ""
-            row = {"level": "session", "clinician": r["clinician"], "period": iso, "first_date": iso, "last_date": iso,
-                   "session_id": str(r["session_id"]), "client": r["client"], "n_sessions": 1}
-            for s in SKILLS:
-                v = r[f"{s}_score"]
-                row[f"{s}_score"] = None if pd.isna(v) else round(float(v), 1)
-                band = r.get(f"{s}_band")
-                row[f"{s}_band"] = band if isinstance(band, str) and band else smap.band(row[f"{s}_score"])
-            for f in KEY_FIGURES:
-                v = r[f]
-                row[f] = None if pd.isna(v) else float(v)
-            rows.append(row)
-    else:
-        if by == "month":
-            df["_period"] = df["_date"].dt.strftime("%Y-%m").fillna("")
-        else:
-            df["_period"] = "all"
-        for (clin, period), g in df.groupby(["clinician", "_period"], sort=False):
-            dates = g["_date"].dropna()
-            row = {"level": by, "clinician": clin, "period": period,
-                   "first_date": dates.min().date().isoformat() if len(dates) else "",
-                   "last_date": dates.max().date().isoformat() if len(dates) else "",
-                   "session_id": "", "client": "", "n_sessions": len(g)}
-            for s in SKILLS:
-                m = g[f"{s}_score"].mean()
-                row[f"{s}_score"] = None if pd.isna(m) else round(float(m), 1)
-                row[f"{s}_band"] = smap.band(row[f"{s}_score"])
-            for f in KEY_FIGURES:
-                m = g[f].mean()
-                row[f] = None if pd.isna(m) else round(float(m), 3)
-            rows.append(row)
-        rows.sort(key=lambda r: (r["clinician"] == "", r["clinician"], r["period"] == "", r["period"]))
+    for _, r in df.iterrows():
+        d = r["_date"]
+        iso = d.date().isoformat() if not pd.isna(d) else ""
+        row = {"level": "session", "clinician": r["clinician"], "period": iso, "first_date": iso, "last_date": iso,
+               "session_id": str(r["session_id"]), "client": r["client"], "n_sessions": 1}
+        for s in SKILLS:
+            v = r[f"{s}_score"]
+            row[f"{s}_score"] = None if pd.isna(v) else round(float(v), 1)
+            band = r.get(f"{s}_band")
+            row[f"{s}_band"] = band if isinstance(band, str) and band else smap.band(row[f"{s}_score"])
+        for f in KEY_FIGURES:
+            v = r[f]
+            row[f] = None if pd.isna(v) else float(v)
+        rows.append(row)
+    return rows
 
-    # changes and flags: within one clinician, between consecutive dated rows
+
+def _period_rows(df: pd.DataFrame, by: str, smap: SkillMap) -> list[dict[str, Any]]:
+    """One row per clinician and month (``by="month"``) or per clinician: means over the row's sessions."""
+    import pandas as pd
+
+    df = df.assign(_period=df["_date"].dt.strftime("%Y-%m").fillna("") if by == "month" else "all")
+    rows: list[dict[str, Any]] = []
+    for (clin, period), g in df.groupby(["clinician", "_period"], sort=False):
+        dates = g["_date"].dropna()
+        row = {"level": by, "clinician": clin, "period": period,
+               "first_date": dates.min().date().isoformat() if len(dates) else "",
+               "last_date": dates.max().date().isoformat() if len(dates) else "",
+               "session_id": "", "client": "", "n_sessions": len(g)}
+        for s in SKILLS:
+            m = g[f"{s}_score"].mean()
+            row[f"{s}_score"] = None if pd.isna(m) else round(float(m), 1)
+            row[f"{s}_band"] = smap.band(row[f"{s}_score"])
+        for f in KEY_FIGURES:
+            m = g[f].mean()
+            row[f] = None if pd.isna(m) else round(float(m), 3)
+        rows.append(row)
+    rows.sort(key=lambda r: (r["clinician"] == "", r["clinician"], r["period"] == "", r["period"]))
+    return rows
+
+
+def _add_changes(rows: list[dict[str, Any]], rules: FlagRules) -> None:
+    """Score changes and flags: within one clinician, between consecutive dated rows."""
     prev_by_clin: dict[str, dict[str, Any]] = {}
     for row in rows:
         for s in SKILLS:
@@ -281,6 +286,19 @@ def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_fi
             row["flags"] = "; ".join(row_flags(prev, row, rules))
         prev_by_clin[row["clinician"]] = row
 
+
+def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_file: str | Path | None = None,
+                      skill_map_file: str | Path | None = None) -> pd.DataFrame:
+    """One row per session, per clinician and month, or per clinician, in :data:`EXPORT_COLUMNS` order."""
+    import pandas as pd
+
+    if by not in LEVELS:
+        raise ValueError(f"by must be one of {', '.join(LEVELS)}, got {by!r}")
+    rules = load_flag_rules(flags_file)
+    smap = load_skill_map(skill_map_file)
+    df = _prepared(history_frame)
+    rows = _session_rows(df, smap) if by == "session" else _period_rows(df, by, smap)
+    _add_changes(rows, rules)
     out = pd.DataFrame.from_records(rows, columns=list(EXPORT_COLUMNS))
     return _typed(out)
 
