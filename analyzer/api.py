@@ -35,8 +35,8 @@ column; columns outside them (extra manifest columns) keep pandas' inference.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,9 +49,9 @@ if TYPE_CHECKING:  # pandas and the pipeline (spaCy) are imported only when used
     from .model import Transcript
     from .pipeline import SessionResult
 
-__all__ = [
-    "Analysis", "Problem", "SessionReport", "SESSION_DTYPES", "TURN_DTYPES", "METADATA_COLUMNS",
-    "load", "analyze_folder", "analyze_transcripts", "typed_frame", "column_dtype", "plot_skill_trends",
+__all__ = [  # SESSION_DTYPES, TURN_DTYPES and plot_skill_trends come from __getattr__ (built on first use)
+    "Analysis", "Problem", "SessionReport", "SESSION_DTYPES", "TURN_DTYPES", "METADATA_COLUMNS",  # noqa: F822
+    "load", "analyze_folder", "analyze_transcripts", "typed_frame", "column_dtype", "plot_skill_trends",  # noqa: F822
 ]
 
 @dataclass(frozen=True)
@@ -78,10 +78,11 @@ class SessionReport:
         """The full HTML page (analyzer.report.session_report_html, or a plain summary where absent)."""
         if self._html is None:
             try:
-                from .report import session_report_html  # type: ignore[attr-defined]
-            except ImportError:
-                session_report_html = None
-            self._html = session_report_html(self.result) if session_report_html else _fallback_html(self.result)
+                from .report import session_report_html
+            except ImportError:  # a trimmed install without the report package
+                self._html = _fallback_html(self.result)
+            else:
+                self._html = session_report_html(self.result)
         return self._html
 
     def save(self, path: str | Path) -> Path:
@@ -308,10 +309,8 @@ def __getattr__(name: str) -> Any:
 
         return plot_skill_trends
     if not name.startswith("_"):
-        try:
-            from .report import plots
-        except ImportError:
-            plots = None
-        if plots is not None and hasattr(plots, name):
+        from .report import plots
+
+        if hasattr(plots, name):
             return getattr(plots, name)
     raise AttributeError(f"module 'analyzer.api' has no attribute {name!r}")

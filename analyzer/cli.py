@@ -12,11 +12,11 @@ from pathlib import Path
 
 import click
 
-from ._version import __version__
 from . import io as readers
+from ._version import __version__
+from .config import Options, load_config
 from .errors import AnalyzerError
 from .nlp import DEFAULT_PIPELINE, build_nlp, pipeline_label
-from .config import Options, load_config
 from .pipeline import FileResult
 from .run import run_analysis
 from .tables import AtomicCSV

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from .errors import ConfigError
 from .resources import load_toml
@@ -162,7 +162,7 @@ def _fmt(value: float, fmt: str) -> str:
     return f"{value:.1f}"
 
 
-def _isnum(x: Any) -> bool:
+def _isnum(x: Any) -> TypeGuard[float]:
     try:
         return x is not None and not math.isnan(float(x))
     except (TypeError, ValueError):
@@ -230,7 +230,7 @@ def _session_rows(df: pd.DataFrame, smap: SkillMap) -> list[dict[str, Any]]:
     for _, r in df.iterrows():
         d = r["_date"]
         iso = d.date().isoformat() if not pd.isna(d) else ""
-        row = {"level": "session", "clinician": r["clinician"], "period": iso, "first_date": iso, "last_date": iso,
+        row: dict[str, Any] = {"level": "session", "clinician": r["clinician"], "period": iso, "first_date": iso, "last_date": iso,
                "session_id": str(r["session_id"]), "client": r["client"], "n_sessions": 1}
         for s in SKILLS:
             v = r[f"{s}_score"]
@@ -252,7 +252,7 @@ def _period_rows(df: pd.DataFrame, by: str, smap: SkillMap) -> list[dict[str, An
     rows: list[dict[str, Any]] = []
     for (clin, period), g in df.groupby(["clinician", "_period"], sort=False):
         dates = g["_date"].dropna()
-        row = {"level": by, "clinician": clin, "period": period,
+        row: dict[str, Any] = {"level": by, "clinician": clin, "period": period,
                "first_date": dates.min().date().isoformat() if len(dates) else "",
                "last_date": dates.max().date().isoformat() if len(dates) else "",
                "session_id": "", "client": "", "n_sessions": len(g)}
@@ -336,5 +336,5 @@ def write_supervision_csv(df: pd.DataFrame, path: str | Path) -> Path:
         raise ValueError(f"not a supervision table: missing columns {missing}")
     with AtomicCSV(path, list(EXPORT_COLUMNS)) as out:
         for rec in df[list(EXPORT_COLUMNS)].astype(object).to_dict("records"):
-            out.write({k: _cell(k, v) for k, v in rec.items()})
+            out.write({str(k): _cell(str(k), v) for k, v in rec.items()})
     return Path(path)

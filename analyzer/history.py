@@ -32,7 +32,7 @@ import json
 import math
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -262,7 +262,7 @@ class History:
             transcript_hash = transcript_hash or content_hash(result_or_row.transcript)
         meta = dict(metadata or {})
         version = analyzer_version or _analyzer_version()
-        when = analysed_at or datetime.now(timezone.utc).isoformat(timespec="seconds")
+        when = analysed_at or datetime.now(UTC).isoformat(timespec="seconds")
         session_id = str(row.get("session_id") or "")
         if not session_id:
             raise ValueError("History.add: the row has no session_id")

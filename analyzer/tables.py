@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+
 class _RegistryColumns(Mapping[str, str]):
     """A column table generated from the marker registry (analyzer/markers/registry.py), read live.
 

@@ -7,7 +7,14 @@ import csv
 import pandas as pd
 import pytest
 
-from analyzer.export import EXPORT_COLUMNS, KEY_FIGURES, SKILLS, load_flag_rules, supervision_table, write_supervision_csv
+from analyzer.export import (
+    EXPORT_COLUMNS,
+    KEY_FIGURES,
+    SKILLS,
+    load_flag_rules,
+    supervision_table,
+    write_supervision_csv,
+)
 from analyzer.history import History
 
 

@@ -101,8 +101,8 @@ def parse_table(text: str, source: str, labels: dict[str, Any], tsv: bool = Fals
                 continue
 
             def cell(role: str) -> str:
-                i = cols.get(role)
-                return row[i].strip() if i is not None and i < len(row) else ""
+                i = cols.get(role)  # noqa: B023 (called at once, in this iteration)
+                return row[i].strip() if i is not None and i < len(row) else ""  # noqa: B023
 
             key = cell("session") if "session" in cols else None
             reasons = skips.setdefault(key, {})

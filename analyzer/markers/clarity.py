@@ -33,7 +33,7 @@ from ..resources import word_list
 from .base import Hit
 from .lexical import filler_hits
 from .patterns import PatternSet
-from .text import count_words, iter_words, token_view, word_bounds, words_between, vocab_cached
+from .text import count_words, iter_words, token_view, vocab_cached, word_bounds, words_between
 
 __all__ = ["clarity", "count_words", "iter_words", "words_between", "syllables", "jargon_hits"]
 

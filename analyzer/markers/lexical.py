@@ -56,14 +56,15 @@ OWN_VOICE = frozenset({"i", "my", "if", "we", "our"})
 # clinician speaking, not a report of someone else's words: it covers nothing.  Words allowed between "I" and the frame:
 FRAME_OWN_VOICE_GAP = frozenset(
     {"'m", "m", "am", "need", "have", "got", "to", "ta", "want", "wan", "na", "just", "really", "honestly", "'ll", "ll",
-     "will", "'d", "d", "would", "do", "gon", "going", "am", "'ve", "ve", "must", "should", "also", "um", "uh", "i"}
+     "will", "'d", "d", "would", "do", "gon", "going", "'ve", "ve", "must", "should", "also", "um", "uh", "i"}
 )
 # --------------------------------------------------------------------------- emotion-word token attribute
 
 
 @lru_cache(maxsize=1)
 def _emotion_words() -> tuple[frozenset[str], dict[str, tuple[tuple[str, ...], ...]]]:
-    single, multi = set(), {}
+    single: set[str] = set()
+    multi: dict[str, list[tuple[str, ...]]] = {}
     for entry in word_list(EMOTION_LEXICON):
         parts = entry.split()
         if len(parts) == 1:

@@ -93,36 +93,66 @@ _OPS = {None, "?", "*", "+", "!"}
 Predicate = Callable[[TokenView, int], bool]
 
 
+def _equals(field: str, want: object) -> Predicate:
+    def pred(v: TokenView, i: int) -> bool:
+        return bool(getattr(v, field)[i] == want)
+
+    return pred
+
+
+def _in_words(field: str, words: frozenset[str], inside: bool) -> Predicate:
+    def pred(v: TokenView, i: int) -> bool:
+        return (getattr(v, field)[i] in words) is inside
+
+    return pred
+
+
+def _matches(field: str, rx: re.Pattern[str]) -> Predicate:
+    def pred(v: TokenView, i: int) -> bool:
+        return rx.search(getattr(v, field)[i]) is not None
+
+    return pred
+
+
+def _all_of(checks: tuple[Predicate, ...]) -> Predicate:
+    def pred(v: TokenView, i: int) -> bool:
+        return all(c(v, i) for c in checks)
+
+    return pred
+
+
+def _extensions(items: tuple[tuple[str, bool], ...]) -> Predicate:
+    def pred(v: TokenView, i: int) -> bool:
+        return all(bool(v.ext(n)[i]) == want for n, want in items)
+
+    return pred
+
+
+def _text_pred(field: str, spec: Any) -> Predicate | None:
+    """A predicate on ``LOWER``/``ORTH``: a string, or ``IN``/``NOT_IN``/``REGEX`` (all must hold)."""
+    if isinstance(spec, str):
+        return _equals(field, spec)
+    if not (isinstance(spec, dict) and spec):
+        return None
+    checks: list[Predicate] = []
+    for op, arg in spec.items():  # several operators on one attribute must all hold
+        if op in ("IN", "NOT_IN") and isinstance(arg, list):
+            checks.append(_in_words(field, frozenset(arg), op == "IN"))
+        elif op == "REGEX" and isinstance(arg, str):
+            checks.append(_matches(field, re.compile(arg)))
+        else:
+            return None
+    return checks[0] if len(checks) == 1 else _all_of(tuple(checks))
+
+
 def _attr_pred(attr: str, spec: Any) -> Predicate | None:
     """A predicate for one attribute of a token spec, or None when this matcher cannot do it."""
     if attr in ("LOWER", "ORTH"):
-        field = "lowers" if attr == "LOWER" else "orths"
-        if isinstance(spec, str):
-            return lambda v, i, f=field, s=spec: getattr(v, f)[i] == s
-        if isinstance(spec, dict) and spec:
-            checks = []
-            for op, arg in spec.items():  # several operators on one attribute must all hold
-                if op == "IN" and isinstance(arg, list):
-                    words = frozenset(arg)
-                    checks.append(lambda v, i, f=field, w=words: getattr(v, f)[i] in w)
-                elif op == "NOT_IN" and isinstance(arg, list):
-                    words = frozenset(arg)
-                    checks.append(lambda v, i, f=field, w=words: getattr(v, f)[i] not in w)
-                elif op == "REGEX" and isinstance(arg, str):
-                    rx = re.compile(arg)
-                    checks.append(lambda v, i, f=field, r=rx: r.search(getattr(v, f)[i]) is not None)
-                else:
-                    return None
-            if len(checks) == 1:
-                return checks[0]
-            return lambda v, i, cs=tuple(checks): all(c(v, i) for c in cs)
-        return None
+        return _text_pred("lowers" if attr == "LOWER" else "orths", spec)
     if attr in ("IS_PUNCT", "IS_ALPHA", "IS_SENT_START") and isinstance(spec, bool):
-        field = {"IS_PUNCT": "puncts", "IS_ALPHA": "alphas", "IS_SENT_START": "sent_starts"}[attr]
-        return lambda v, i, f=field, s=spec: getattr(v, f)[i] == s
+        return _equals({"IS_PUNCT": "puncts", "IS_ALPHA": "alphas", "IS_SENT_START": "sent_starts"}[attr], spec)
     if attr == "_" and isinstance(spec, dict) and all(isinstance(x, bool) for x in spec.values()):
-        items = tuple(spec.items())
-        return lambda v, i, it=items: all(bool(v.ext(n)[i]) == want for n, want in it)
+        return _extensions(tuple(spec.items()))
     return None
 
 
@@ -135,7 +165,7 @@ Step = tuple[frozenset[str] | None, Predicate | None]
 def _compile_step(tok: dict[str, Any]) -> Step | None:
     """One token spec as a Step, or None when this matcher cannot do it."""
     words: frozenset[str] | None = None
-    parts = []
+    parts: list[Predicate] = []
     for attr, spec in tok.items():
         if attr == "OP":
             continue
@@ -153,7 +183,7 @@ def _compile_step(tok: dict[str, Any]) -> Step | None:
         return words, None
     if len(parts) == 1:
         return words, parts[0]
-    return words, lambda v, i, ps=tuple(parts): all(p(v, i) for p in ps)
+    return words, _all_of(tuple(parts))
 
 
 def _compile_row(pattern: list[dict[str, Any]]) -> tuple[list[Step], list[str | None]] | None:
@@ -252,7 +282,7 @@ def _ends(steps: list[Step], ops: list[str | None], v: TokenView, start: int, en
     are resolved later (longest first), exactly as for the Matcher's output.  Only patterns with
     repeated steps need the memo that keeps nested repeats linear.
     """
-    memo = {} if ("*" in ops or "+" in ops) else None
+    memo: dict[tuple[int, int], frozenset[int]] | None = {} if ("*" in ops or "+" in ops) else None
     return _go(steps, ops, v, end, 0, start, memo)
 
 
@@ -362,9 +392,10 @@ class PatternSet:
         # start whose second word, if known, is the next word.
         self._candidates: dict[str, tuple[int, ...]] = {w: tuple(ns) for w, ns in self._by_word.items()}
         self._anywhere = tuple(n for n in self._any_start if self._rules[n][3] is None)
-        next_words = {w for n in self._any_start if self._rules[n][3] is not None for w in self._rules[n][3]}
-        self._by_next_word: dict[str, tuple[int, ...]] = {
-            w: tuple(n for n in self._any_start if self._rules[n][3] is None or w in self._rules[n][3]) for w in next_words
+        seconds = {n: self._rules[n][3] for n in self._any_start}
+        next_words = {w for words in seconds.values() if words is not None for w in words}
+        self._by_next_word: dict[str | None, tuple[int, ...]] = {
+            w: tuple(n for n in self._any_start if (second := seconds[n]) is None or w in second) for w in next_words
         }
 
     def _candidates_at(self, word: str, nxt: str | None) -> tuple[int, ...]:
@@ -376,7 +407,7 @@ class PatternSet:
             n
             for group in (self._candidates.get(word, ()), self._by_next_word.get(nxt, self._anywhere))
             for n in group
-            if rules[n][3] is None or nxt in rules[n][3]
+            if (second := rules[n][3]) is None or nxt in second
         )
         if len(self._pair_candidates) >= _PAIR_CACHE_SIZE:
             self._pair_candidates.clear()
@@ -416,8 +447,10 @@ class PatternSet:
         lo, hi = (doc.start, doc.end) if isinstance(doc, Span) else (0, len(doc))
         # A turn is matched again as the context of the next one: keep whole-Doc results on the Doc.
         memo_key = ("sa_matches", id(self)) if not isinstance(doc, Span) else None
-        if memo_key is not None and memo_key in base.user_data:
-            return base.user_data[memo_key]
+        memos: dict[Any, Any] = base.user_data  # spaCy types user_data by str keys; any hashable key works
+        if memo_key is not None and memo_key in memos:
+            cached: list[tuple[str, int, int]] = memos[memo_key]
+            return cached
         v = token_view(base)
         out: list[tuple[str, int, int]] = []
         rules, candidates, by_next_word = self._rules, self._candidates, self._by_next_word
@@ -456,7 +489,7 @@ class PatternSet:
             target = doc.as_doc() if isinstance(doc, Span) else doc
             out.extend((self.vocab.strings[m], s + lo, e + lo) for m, s, e in self._slow(target))
         if memo_key is not None:
-            base.user_data[memo_key] = out
+            memos[memo_key] = out
         return out
 
     def spans(self, doc: Doc | Span) -> list[tuple[str, str, str, Span]]:
@@ -464,8 +497,9 @@ class PatternSet:
         base = doc.doc if isinstance(doc, Span) else doc
         # a Doc's spans are asked for again (a turn is the context of the next): keep them on the Doc
         memo_key = ("sa_spans", id(self)) if not isinstance(doc, Span) else None
-        if memo_key is not None and memo_key in base.user_data:
-            return list(base.user_data[memo_key])
+        memos: dict[Any, Any] = base.user_data
+        if memo_key is not None and memo_key in memos:
+            return list(memos[memo_key])
         meta = self.meta
         found: dict[str, list[tuple[str, int, int]]] = {}
         for m in self.matches(doc):
@@ -478,7 +512,7 @@ class PatternSet:
         # Spans only for the matches kept (label = rule id, as spaCy's Matcher spans carry)
         out = [(label, meta[rule_id][1], rule_id, Span(base, start, end, label=rule_id)) for start, label, rule_id, end in kept]
         if memo_key is not None:
-            base.user_data[memo_key] = out
+            memos[memo_key] = out
         return list(out)
 
     def hits(self, doc: Doc | Span, labels: Iterable[str] | None = None) -> list[Hit]:

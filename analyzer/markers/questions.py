@@ -23,7 +23,6 @@ opener patterns need a wh-word *followed by an auxiliary or verb*.
 
 from __future__ import annotations
 
-
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span

@@ -44,8 +44,8 @@ from ..checks import Key, read_model
 from ..resources import word_list
 from .base import Hit
 from .patterns import PatternSet
-from .text import TokenView, doc_cached, token_view
 from .questions import load_patterns, question_hits
+from .text import TokenView, doc_cached, token_view
 
 MODEL_FILE = "reflections.toml"
 PATTERN_FILE = "patterns/reflections.jsonl"
@@ -514,8 +514,8 @@ def _complexity(t: _Turn, continued: bool, new_feelings: list[str], mine: set[st
         return "complex", Hit("reflection", "complex", "r.complex.new_feeling", idxs[i], idxs[i] + len(orths[i]), orths[i])
     if t.has_context and len(mine) >= NEW_CONTENT_MIN and new_ratio >= NEW_CONTENT_COMPLEX:
         stmt_end = idxs[stmt[-1]] + len(orths[stmt[-1]])
-        sp = t.doc.char_span(idxs[stmt[0]], stmt_end, alignment_mode="expand")
-        return "complex", Hit.from_span("reflection", "complex", "r.complex.new_content", sp) if sp is not None else None
+        whole = t.doc.char_span(idxs[stmt[0]], stmt_end, alignment_mode="expand")
+        return "complex", Hit.from_span("reflection", "complex", "r.complex.new_content", whole) if whole is not None else None
     return "simple", None
 
 

@@ -67,7 +67,8 @@ class SentimentScorer:
     def neutralised(self, doc: Doc) -> set[int]:
         """Token indices of ``doc`` that are replaced by the placeholder before scoring."""
         ps = self._pattern_set(doc.vocab)
-        neutral, keep = set(), set()
+        neutral: set[int] = set()
+        keep: set[int] = set()
         for rule_id, start, end in ps.matches(doc):
             rule = self._by_id[rule_id]
             t = rule["target"]

@@ -41,7 +41,7 @@ def vocab_cached(vocab: Vocab, key: Hashable, build: Callable[[], T]) -> T:
 
 def doc_cached(doc: Doc, key: Hashable, build: Callable[[Doc], T]) -> T:
     """``build(doc)``, computed once per Doc and kept in ``doc.user_data`` (several markers need it)."""
-    data = doc.user_data
+    data: dict[Any, Any] = doc.user_data  # spaCy types user_data by str keys; any hashable key works
     if key in data:
         value: T = data[key]
         return value
