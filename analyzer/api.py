@@ -186,10 +186,11 @@ class Analysis:
             return h.add_many(zip(self.results, self.metadata))
 
     def supervision(self, by: str = "session") -> pd.DataFrame:
-        """:func:`analyzer.export.supervision_table` over these sessions."""
+        """:func:`analyzer.export.supervision_table` over these sessions, with their run's flag rules and skill map."""
         from .export import supervision_table
 
-        return supervision_table(self.sessions, by=by)
+        config = next((r.config for r in self.results if r.config is not None), None)
+        return supervision_table(self.sessions, by=by, config=config)
 
 
 def _config(options: Mapping[str, Any]) -> RunConfig:

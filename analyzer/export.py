@@ -37,6 +37,8 @@ from .tables import AtomicCSV
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .config import RunConfig
+
 LEVELS = ("session", "month", "clinician")
 
 SKILLS: tuple[str, ...] = tuple(
@@ -288,14 +290,18 @@ def _add_changes(rows: list[dict[str, Any]], rules: FlagRules) -> None:
 
 
 def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_file: str | Path | None = None,
-                      skill_map_file: str | Path | None = None) -> pd.DataFrame:
-    """One row per session, per clinician and month, or per clinician, in :data:`EXPORT_COLUMNS` order."""
+                      skill_map_file: str | Path | None = None, *, config: RunConfig | None = None) -> pd.DataFrame:
+    """One row per session, per clinician and month, or per clinician, in :data:`EXPORT_COLUMNS` order.
+
+    ``config`` (a run's configuration) gives the flag rules and the skill map's bands; else the files
+    named (or the shipped ones) are read.
+    """
     import pandas as pd
 
     if by not in LEVELS:
         raise ValueError(f"by must be one of {', '.join(LEVELS)}, got {by!r}")
-    rules = load_flag_rules(flags_file)
-    smap = load_skill_map(skill_map_file)
+    rules = config.flag_rules if config is not None else load_flag_rules(flags_file)
+    smap = config.skill_map if config is not None else load_skill_map(skill_map_file)
     df = _prepared(history_frame)
     rows = _session_rows(df, smap) if by == "session" else _period_rows(df, by, smap)
     _add_changes(rows, rules)
