@@ -35,6 +35,7 @@ class Key:
     path: str
     kind: Kind
     name: str = ""
+    default: Any = None  # used when the key is absent; None: the key is required
 
     @property
     def attr(self) -> str:
@@ -76,9 +77,15 @@ def read_keys(data: Mapping[str, Any], label: str, keys: Sequence[Key]) -> dict[
     out: dict[str, Any] = {}
     for key in keys:
         node: Any = data
-        for part in key.path.split("."):
-            if not isinstance(node, Mapping) or part not in node:
-                raise ConfigError(f"missing key {key.shown}", path=label)
+        parts = key.path.split(".")
+        for depth, part in enumerate(parts):
+            if not isinstance(node, Mapping):
+                raise ConfigError(f"[{'.'.join(parts[:depth])}] must be a table", path=label)
+            if part not in node:
+                if key.default is None:
+                    raise ConfigError(f"missing key {key.shown}", path=label)
+                node = key.default
+                break
             node = node[part]
         value = _convert(key, node)
         if value is None:

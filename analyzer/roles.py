@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .checks import Key, read_keys
 from .errors import ConfigError, FormatError
 from .model import Role, Segment
 from .resources import load_toml
@@ -47,24 +48,22 @@ def normalize_label(label: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
-def _str_list(data: dict[str, Any], section: str, key: str, label: str) -> list[str]:
-    table = data.get(section, {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"[{section}] must be a table", path=label)
-    value = table.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"[{section}] {key} must be a list of strings", path=label)
-    return value
+_KEYS = tuple(
+    [Key(f"{side}.{key}", "strings", f"{side}_{key}", default=[]) for side in _SIDES for key in ("labels", "patterns")]
+    + [Key("inference.question_words", "strings", default=[]), Key("text.not_speakers", "strings", default=[]),
+       Key("inference.min_word_share", "number", default=0.10)]
+)
 
 
 @lru_cache(maxsize=8)
 def _load(source: str | None) -> dict[str, Any]:
     data, label = load_toml(Path(source) if source is not None else "roles.toml")
+    values = read_keys(data, label, _KEYS)
     out: dict[str, Any] = {"source": label, "patterns": {}}
     for side in _SIDES:
-        out[side] = frozenset(normalize_label(x) for x in _str_list(data, side, "labels", label))
+        out[side] = frozenset(normalize_label(x) for x in values[f"{side}_labels"])
         compiled = []
-        for pat in _str_list(data, side, "patterns", label):
+        for pat in values[f"{side}_patterns"]:
             try:
                 compiled.append(re.compile(pat))
             except re.error as exc:
@@ -74,12 +73,12 @@ def _load(source: str | None) -> dict[str, Any]:
         out["patterns"][side] = tuple(compiled)
     if not out["clinician"] or not out["client"]:
         raise ConfigError("[clinician] labels and [client] labels must not be empty", path=label)
-    out["question_words"] = frozenset(w.casefold() for w in _str_list(data, "inference", "question_words", label))
-    share = data["inference"].get("min_word_share", 0.10) if "inference" in data else 0.10
-    if not isinstance(share, (int, float)) or not 0 <= share < 0.5:
+    out["question_words"] = frozenset(w.casefold() for w in values["question_words"])
+    share = values["min_word_share"]
+    if not 0 <= share < 0.5:
         raise ConfigError("[inference] min_word_share must be a number from 0 to 0.5", path=label)
     out["min_word_share"] = float(share)
-    out["not_speakers"] = frozenset(w.casefold() for w in _str_list(data, "text", "not_speakers", label))
+    out["not_speakers"] = frozenset(w.casefold() for w in values["not_speakers"])
     return out
 
 
