@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
+from .checks import Key, read_keys
 from .errors import ConfigError
 from .resources import load_toml
 from .skills import SkillMap, load_skill_map, skill_columns
@@ -112,9 +113,10 @@ class FlagRules:
 def load_flag_rules(path: str | Path | None = None) -> FlagRules:
     """Load and check models/flags.toml (or a copy at ``path``)."""
     data, label = load_toml(Path(path) if path else "flags.toml")
-    skills = data.get("skills", {})
-    mcp = skills.get("min_change_points", 10)
-    if not _num(mcp) or mcp <= 0:
+    skills = read_keys(data, label, (Key("skills.min_change_points", "number", default=10),
+                                     Key("skills.include_overall", "bool", default=False)))
+    mcp = skills["min_change_points"]
+    if mcp <= 0:
         raise ConfigError(f"skills.min_change_points: must be a number > 0, got {mcp!r}", path=label)
     changes, anchors = [], []
     for i, c in enumerate(data.get("changes", [])):
@@ -129,7 +131,7 @@ def load_flag_rules(path: str | Path | None = None) -> FlagRules:
         if not (_num(a.get("fair")) and _num(a.get("good")) and a["fair"] < a["good"]):
             raise ConfigError(f"{where}: needs numbers fair < good, got fair={a.get('fair')!r} good={a.get('good')!r}", path=label)
         anchors.append(AnchorRule(a["figure"], a.get("label", a["figure"]), float(a["fair"]), float(a["good"]), _fmt_name(a, where, label)))
-    return FlagRules(label, float(mcp), bool(skills.get("include_overall", False)), tuple(changes), tuple(anchors))
+    return FlagRules(label, float(mcp), skills["include_overall"], tuple(changes), tuple(anchors))
 
 
 def _num(x: Any) -> bool:
