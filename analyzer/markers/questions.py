@@ -32,7 +32,7 @@ from ..checks import Key, read_model
 from ..resources import word_list
 from .base import Hit
 from .patterns import PatternSet, load_pattern_set
-from .text import TokenView, doc_cached, token_view
+from .text import TokenView, doc_cached, token_view, vocab_cached
 
 PATTERN_FILE = "patterns/questions.jsonl"
 OPENERS_FILE = "lexicons/clause_openers.txt"
@@ -73,7 +73,8 @@ def load_patterns(vocab: Vocab, name: str) -> PatternSet:
 
 def pattern_set(vocab: Vocab) -> PatternSet:
     """The compiled question patterns for ``vocab`` (compiled once per vocab); the rule ids named here must exist."""
-    return load_patterns(vocab, PATTERN_FILE).require((COPULA_OPENER, MID_INVERSION), __name__)
+    return vocab_cached(vocab, (PATTERN_FILE, "checked"),
+                        lambda: load_patterns(vocab, PATTERN_FILE).require((COPULA_OPENER, MID_INVERSION), __name__))
 
 
 def clause_starts(doc: Doc) -> set[int]:
