@@ -64,7 +64,13 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
     and adds the sessions to the history.  A file that cannot be read is
     reported and the rest are analysed; the exit code is then 1.
     """
-    files, _ = readers.discover(paths)
+    found = readers.find_inputs(paths, exclude=(out_dir,))
+    files = found.files
+    if found.skipped and quiet:
+        click.echo(f"{len(found.skipped)} file(s) or folder(s) skipped (run without --quiet to list them)", err=True)
+    elif found.skipped:
+        for line in found.skipped_lines():
+            click.echo(f"note: {line}", err=True)
     if not files and all(p.exists() for p in paths):
         raise click.ClickException("no transcripts found (supported: " + ", ".join(sorted(readers.SUFFIXES)) + ")")
     options = Options(format=fmt, clinician=clinician, roles_file=roles_file, spacy_model=spacy_model,
@@ -88,7 +94,7 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
             click.echo(("\n" if bar else "") + f"error: {fr.error}", err=True)
         elif not quiet:
             for w in fr.warnings:
-                click.echo(("\n" if bar else "") + f"warning: {fr.path}: {w}", err=True)
+                click.echo(("\n" if bar else "") + f"warning: {readers.display_path(fr.path)}: {w}", err=True)
         if bar:
             bar.update(1)
 
@@ -120,18 +126,37 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
 
 @cli.command()
 @click.option("--history", "history_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              required=True, help="The SQLite history written by analyze (OUT/history.sqlite).")
+              default=None, help="The SQLite history written by analyze (OUT/history.sqlite).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("supervision.csv"),
               show_default=True, help="The CSV to write.")
 @click.option("--by", type=click.Choice(["session", "clinician", "month"]), default="session", show_default=True,
               help="One row per session, per clinician, or per clinician and month.")
-def export(history_file: Path, out_file: Path, by: str) -> None:
+@click.option("--convokit", "convokit_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Instead, write the analysed sessions of --tables as a ConvoKit corpus in this folder.")
+@click.option("--tables", "tables_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("session-analysis"), show_default=True,
+              help="With --convokit: the analyze output folder holding turns.csv and sessions.csv.")
+def export(history_file: Path | None, out_file: Path, by: str, convokit_dir: Path | None, tables_dir: Path) -> None:
     """Write a supervision CSV from the history: scores, bands, key figures, changes and flags.
 
     UTF-8 with BOM, ISO dates, no index column: opens cleanly in Excel and LibreOffice.
+    With --convokit DIR, write the analysed sessions as a ConvoKit corpus instead
+    (one conversation per session, the codes in each utterance's meta).
     """
     from .export import supervision_table, write_supervision_csv
     from .history import History
+
+    if convokit_dir is not None:
+        from .convokit_export import export_convokit
+
+        try:
+            n_conv, n_utt = export_convokit(tables_dir, convokit_dir)
+        except AnalyzerError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"{n_conv} conversation(s), {n_utt} utterance(s) → {convokit_dir}", err=True)
+        return
+    if history_file is None:
+        raise click.UsageError("Missing option '--history' (or use --convokit DIR).")
 
     try:
         with History(history_file) as h:

@@ -21,7 +21,7 @@ A session needs one clinician and one client; anything else is a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -204,11 +204,15 @@ def assign_roles(
     segments: list[Segment],
     clinician: Sequence[str] = (),
     roles_file: str | Path | None = None,
+    known: Mapping[str, Role] | None = None,
     labels: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Role], bool, list[str]]:
     """Map each speaker label to "clinician", "client" or "other".
 
-    ``labels`` are the run's role labels (:func:`load_role_labels` of ``roles_file`` when None).
+    ``known`` holds roles the source file itself states for some speakers (a
+    CHAT @ID role, a ConvoKit speaker's role); they rank after ``clinician``
+    and before the labels.  ``labels`` are the run's role labels
+    (:func:`load_role_labels` of ``roles_file`` when None).
     Returns ``(roles, inferred, notes)``: ``inferred`` is True when roles were
     guessed from who asks questions; ``notes`` are one-line messages for the
     transcript's warnings.  Raises :class:`FormatError` (without a path: the
@@ -221,6 +225,9 @@ def assign_roles(
     notes: list[str] = []
     inferred = False
     forced = _named_clinicians(speakers, clinician, roles, notes)
+    for s in speakers:
+        if s not in roles and known and s in known:
+            roles[s] = known[s]
     for s in speakers:
         if s not in roles:
             side = classify_label(s, labels)
