@@ -55,9 +55,12 @@ def cli() -> None:
 @click.option("--no-manifest", is_flag=True, help="Ignore manifest.csv files beside the transcripts.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes to use.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the final summary.")
+@click.option("--redact", is_flag=True,
+              help="Replace likely identifiers by [KIND] and speaker names by role labels in every output.")
 def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: tuple[str, ...],
             roles_file: str | None, skill_map_file: str | None, settings_file: str | None, spacy_model: str | None,
-            history_file: Path | None, no_history: bool, no_reports: bool, no_manifest: bool, jobs: int, quiet: bool) -> None:
+            history_file: Path | None, no_history: bool, no_reports: bool, no_manifest: bool, jobs: int, quiet: bool,
+            redact: bool) -> None:
     """Analyse transcripts (files or folders, searched recursively) into tables and reports.
 
     Writes OUT/turns.csv, sessions.csv, evidence.csv, reports/*.html, index.html
@@ -74,7 +77,7 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
     if not files and all(p.exists() for p in paths):
         raise click.ClickException("no transcripts found (supported: " + ", ".join(sorted(readers.SUFFIXES)) + ")")
     options = Options(format=fmt, clinician=clinician, roles_file=roles_file, spacy_model=spacy_model,
-                      skill_map_file=skill_map_file, settings_file=settings_file)
+                      skill_map_file=skill_map_file, settings_file=settings_file, redact=redact)
     try:
         config = load_config(options)  # every configuration file is read and checked once, here
         nlp = build_nlp(config.options.spacy_model)
@@ -181,15 +184,19 @@ def export(history_file: Path | None, out_file: Path, by: str, convokit_dir: Pat
               help="Marker thresholds TOML to use instead of the shipped models/markers.toml.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the per-code figures to this CSV.")
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the per-rule audit (fired, precision, share of true positives) to this CSV.")
 def evaluate(table: Path, mapping_file: str, unpunctuated: bool, ratings_files: tuple[str, ...],
-             spacy_model: str | None, settings_file: str | None, out_file: Path | None) -> None:
+             spacy_model: str | None, settings_file: str | None, out_file: Path | None,
+             rules_file: Path | None) -> None:
     """Compare the analyzer's turn codes with a human-coded utterance TABLE (CSV).
 
     Prints precision, recall, F1 and Cohen's kappa per code on clinician turns,
-    sub-type agreement, session AUC for a high/low label, and correlations
-    with session ratings.
+    sub-type agreement, session AUC for a high/low label, correlations with
+    session ratings, and for every rule id how often it fired and its precision.
     """
     from .evaluate import evaluate as run_evaluation
+    from .rule_audit import RULE_PRECISION_FLOOR, write_audit
 
     try:
         config = load_config(Options(spacy_model=spacy_model, settings_file=settings_file))
@@ -198,10 +205,59 @@ def evaluate(table: Path, mapping_file: str, unpunctuated: bool, ratings_files: 
     except AnalyzerError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(result.format())
+    click.echo("\nper rule (precision against the code the rule gives; blank where the table does not code it):")
+    click.echo(result.format_rules(floor=RULE_PRECISION_FLOOR))
+    if rules_file:
+        write_audit(rules_file, result.rules)
     if out_file:
         with AtomicCSV(out_file, ["code", "n", "gold_positive", "predicted_positive", "precision", "recall", "f1",
                                   "kappa"]) as w:
             w.write_all(a.as_row() for a in result.codes)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write every finding, unmasked, to this CSV (one row per finding).")
+@click.option("--format", "fmt", type=click.Choice(readers.FORMATS), default=None,
+              help="Read every file as this format instead of guessing from its suffix.")
+@click.option("--clinician", multiple=True, metavar="NAME", help="Speaker label of the clinician (repeatable).")
+@click.option("--roles", "roles_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A roles TOML to use instead of the shipped models/roles.toml.")
+@click.option("--spacy-model", default=None, metavar="NAME",
+              help="An installed trained spaCy pipeline whose entity recogniser adds names, places and dates.")
+def scan(paths: tuple[Path, ...], out_file: Path | None, fmt: str | None, clinician: tuple[str, ...],
+         roles_file: str | None, spacy_model: str | None) -> None:
+    """List likely identifiers (names, phone numbers, addresses, dates, ID numbers ...) in transcripts.
+
+    The console shows each finding masked (phone: 5**-***-**09); --out writes them in full.
+    Nothing is changed; `analyze --redact` removes them from the outputs.
+    """
+    from .privacy import FINDING_COLUMNS, mask, scan_paths
+
+    rows: list[dict[str, object]] = []
+    failed = 0
+    try:
+        for _path, findings, error in scan_paths(paths, format=fmt, clinician=clinician, roles_file=roles_file,
+                                                spacy_model=spacy_model):
+            if error:
+                failed += 1
+                click.echo(f"error: {error}", err=True)
+            for f in findings:
+                where = f"turn {f.turn}" + (f" chars {f.start_char}-{f.end_char}" if f.start_char is not None else "")
+                click.echo(f"{f.source}  {f.session_id}  {where}  {f.kind}: {mask(f.text)}")
+                rows.append(f.as_row())
+    except AnalyzerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if out_file:
+        with AtomicCSV(out_file, list(FINDING_COLUMNS)) as w:
+            w.write_all(rows)
+    sessions = len({(r["file"], r["session"]) for r in rows})
+    click.echo(f"{len(rows)} possible identifier(s) in {sessions} session(s)"
+               + (f"; {failed} file(s) could not be read" if failed else "") + (f" → {out_file}" if out_file else ""),
+               err=True)
+    if failed:
+        sys.exit(1)
 
 
 def _show_progress(quiet: bool) -> bool:

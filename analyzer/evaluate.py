@@ -34,6 +34,7 @@ from .nlp import build_nlp
 from .pipeline import SessionResult, analyze_transcript
 from .resources import load_toml
 from .roles import assign_roles
+from .rule_audit import RuleCounter, RuleFigures, flag_rates, format_audit, gold_code_map
 
 
 def type_codes() -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -42,6 +43,9 @@ def type_codes() -> dict[str, tuple[str, tuple[str, ...]]]:
 
 
 TYPE_CODES = type_codes()  # the built-in ones
+
+# Markers that lower a clinician's score: their rate in high vs low sessions is reported.
+AGAINST_MARKERS = ("dismissive", "advice", "premature_advice")
 
 _PUNCT = re.compile(r"[^\w\s']|(?<!\w)'|'(?!\w)")
 
@@ -108,6 +112,8 @@ class EvaluationResult:
     n_sessions: int
     n_clinician_turns: int
     session_rows: list[dict[str, Any]]
+    rules: list[RuleFigures] = field(default_factory=list)
+    flag_rates: list[dict[str, Any]] = field(default_factory=list)
 
     def format(self) -> str:
         """A plain-text report."""
@@ -126,7 +132,16 @@ class EvaluationResult:
         if self.correlations:
             lines += ["", "Spearman correlation with ratings:"]
             lines += [f"  {c['rating']} ~ {c['figure']:<32}{c['rho']:.3f}  (n={c['n']})" for c in self.correlations]
+        if self.flag_rates:
+            lines += ["", "against-markers per session (positive label vs the rest):"]
+            lines += [f"  {r['flag']:<24}{'positive' if r['positive'] else 'rest':<9}{r['per_session']:>7.3f} per session"
+                      f"{r['per_100_turns']:>8.3f} per 100 clinician turns  ({r['sessions']} sessions)"
+                      for r in self.flag_rates]
         return "\n".join(lines)
+
+    def format_rules(self, floor: float | None = None) -> str:
+        """The per-rule audit as plain text (rules below ``floor`` precision marked)."""
+        return format_audit(self.rules, floor)
 
 
 def _read_table(path: Path, mapping: Mapping) -> dict[str, list[dict[str, str]]]:
@@ -184,14 +199,16 @@ def _transcript(sid: str, rows: list[dict[str, str]], mapping: Mapping, source: 
 
 def _compare_turns(result: SessionResult, rows: list[dict[str, str]], mapping: Mapping,
                    type_of: dict[str, tuple[str, tuple[str, ...]]], gold: dict[str, list[Any]],
-                   pred: dict[str, list[Any]]) -> int:
-    """Add each clinician turn's gold and predicted codes; returns how many turns were compared."""
+                   pred: dict[str, list[Any]], counter: RuleCounter) -> int:
+    """Add each clinician turn's gold and predicted codes (and its rules to the audit); returns how many turns
+    were compared."""
     n_turns = 0
     for tc in result.markers.turns:
         if tc.turn.role != "clinician" or tc.backchannel:
             continue
         n_turns += 1
         span = rows[tc.turn.first_segment - 1 : tc.turn.first_segment - 1 + tc.turn.n_segments]
+        turn_gold: dict[str, bool] = {}
         for spec in mapping.codes:
             values = [r[spec.column].strip() for r in span]
             g: str | bool
@@ -203,8 +220,10 @@ def _compare_turns(result: SessionResult, rows: list[dict[str, str]], mapping: M
             else:
                 g = any(v in spec.positive for v in values)
                 p = any(tc.has(code) for code in spec.analyzer)
+                turn_gold[spec.name] = g
             gold[spec.name].append(g)
             pred[spec.name].append(p)
+        counter.add_turn(tc, turn_gold)
     return n_turns
 
 
@@ -252,6 +271,7 @@ def evaluate(table: str | Path, mapping_file: str | Path, *, unpunctuated: bool 
     n_turns = 0
     transform = strip_punctuation if unpunctuated else None
     type_of = type_codes()
+    counter = RuleCounter(gold_code_map((s.name, s.analyzer) for s in mapping.codes if s.name not in type_of))
     for k, (sid, rows) in enumerate(sessions.items()):
         if progress:
             progress(k, len(sessions))
@@ -263,10 +283,12 @@ def evaluate(table: str | Path, mapping_file: str | Path, *, unpunctuated: bool 
         rows_out.append(result.session)
         if mapping.positive_label is not None and mapping.columns.get("session_label"):
             labels[sid] = rows[0][mapping.columns["session_label"]] == mapping.positive_label
-        n_turns += _compare_turns(result, rows, mapping, type_of, gold, pred)
+        n_turns += _compare_turns(result, rows, mapping, type_of, gold, pred, counter)
     codes = [binary_agreement(s.name, gold[s.name], pred[s.name]) for s in mapping.codes if s.name not in type_of]
+    rates = flag_rates(rows_out, labels, AGAINST_MARKERS) if labels else []
     return EvaluationResult(codes, _type_agreement(mapping, type_of, gold, pred), _session_auc(mapping, labels, rows_out),
-                            _correlations(rows_out, mapping, ratings_files), len(rows_out), n_turns, rows_out)
+                            _correlations(rows_out, mapping, ratings_files), len(rows_out), n_turns, rows_out,
+                            counter.figures(), rates)
 
 
 def _correlations(rows: list[dict[str, Any]], mapping: Mapping, files: Sequence[str | Path]) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ def test_behaviour_fields_are_read_from_the_row(nlp):
 
 
 @pytest.mark.parametrize(("row", "message"), [
-    ({"posiiton": "clause_initial"}, "unknown key(s) ['posiiton']"),
+    ({"posiiton": "clause_initial"}, "unknown field(s) ['posiiton']"),
     ({"position": "start"}, "position must be one of"),
     ({"needs_qmark": "yes"}, "needs_qmark must be true or false"),
 ])

@@ -48,42 +48,76 @@ from ..resources import load_jsonl
 from .base import Hit
 from .text import TokenView, register_view_getter, token_view, vocab_cached
 
-__all__ = ["PatternSet", "RuleBehaviour", "load_pattern_set", "TokenView", "token_view", "register_view_getter"]
+__all__ = ["PatternSet", "RuleBehaviour", "DEFAULT_BEHAVIOUR", "read_behaviours", "load_pattern_set", "TokenView",
+           "token_view", "register_view_getter"]
 
 @dataclass(frozen=True)
 class RuleBehaviour:
-    """How a rule's matches are used, read from its row (defaults: anywhere, no conditions)."""
+    """How a rule's matches are used, read from its row (defaults: anywhere, no conditions).
+
+    Each family reads the fields that concern it: reflections and the lexical markers ``position``,
+    the lexical markers ``not_in_question``, ``unless_next``, ``covers_own_voice`` and
+    ``soft_proposal`` (see :mod:`analyzer.markers.rule_context`), questions ``needs_qmark``,
+    ``yes_no_inversion`` and ``run_on``.
+    """
 
     position: str = "anywhere"  # or "clause_initial"
     needs_qmark: bool = False
     soft_proposal: bool = False
     yes_no_inversion: bool = False
+    run_on: str = "anywhere"  # questions in run-on speech: or "clause_start", "after_non_subject"
+    not_in_question: bool = False
+    unless_next: frozenset[str] = frozenset()
+    covers_own_voice: bool = False
+
+    @property
+    def depends_on_context(self) -> bool:
+        """Whether the match counts only in some contexts of the turn (position, questions, next word)."""
+        return self.position != "anywhere" or self.not_in_question or bool(self.unless_next)
 
 
 DEFAULT_BEHAVIOUR = RuleBehaviour()
-_POSITIONS = ("anywhere", "clause_initial")
-_ROW_KEYS = frozenset({"label", "pattern", "id", "value", "note", "_line", *RuleBehaviour.__dataclass_fields__})
+POSITIONS = ("anywhere", "clause_initial")
+RUN_ON = ("anywhere", "clause_start", "after_non_subject")
+_FLAGS = ("needs_qmark", "soft_proposal", "yes_no_inversion", "not_in_question", "covers_own_voice")
+ROW_KEYS = frozenset({"label", "pattern", "id", "value", "note", "_line", *RuleBehaviour.__dataclass_fields__})
 
 
 def _behaviour(row: dict[str, Any], rule_id: str, source: str, line: int | None) -> RuleBehaviour:
     """The row's behaviour fields, checked: unknown keys and wrong types fail with file, line and what is allowed."""
-    unknown = sorted(set(row) - _ROW_KEYS)
+    unknown = sorted(set(row) - ROW_KEYS)
     if unknown:
-        raise ConfigError(f"pattern {rule_id!r}: unknown key(s) {unknown}; allowed: {sorted(_ROW_KEYS - {'_line'})}",
+        raise ConfigError(f"pattern {rule_id!r}: unknown field(s) {unknown}; allowed: {sorted(ROW_KEYS - {'_line'})}",
                           path=source, line=line)
-    position = row.get("position", "anywhere")
-    if position not in _POSITIONS:
-        raise ConfigError(f"pattern {rule_id!r}: position must be one of {list(_POSITIONS)}, got {position!r}",
-                          path=source, line=line)
-    flags = {}
-    for key in ("needs_qmark", "soft_proposal", "yes_no_inversion"):
-        value = row.get(key, False)
-        if not isinstance(value, bool):
-            raise ConfigError(f"pattern {rule_id!r}: {key} must be true or false, got {value!r}", path=source, line=line)
-        flags[key] = value
-    if position == "anywhere" and not any(flags.values()):
+    for key, allowed in (("position", POSITIONS), ("run_on", RUN_ON)):
+        if row.get(key, "anywhere") not in allowed:
+            raise ConfigError(f"pattern {rule_id!r}: {key} must be one of {list(allowed)}, got {row.get(key)!r}",
+                              path=source, line=line)
+    for key in _FLAGS:
+        if not isinstance(row.get(key, False), bool):
+            raise ConfigError(f"pattern {rule_id!r}: {key} must be true or false, got {row.get(key)!r}",
+                              path=source, line=line)
+    nxt = row.get("unless_next", [])
+    if not (isinstance(nxt, list) and all(isinstance(w, str) for w in nxt)):
+        raise ConfigError(f"pattern {rule_id!r}: unless_next must be a list of words", path=source, line=line)
+    if not any(key in row for key in RuleBehaviour.__dataclass_fields__):
         return DEFAULT_BEHAVIOUR
-    return RuleBehaviour(position, **flags)
+    behaviour = RuleBehaviour(row.get("position", "anywhere"), **{k: row.get(k, False) for k in _FLAGS},
+                              run_on=row.get("run_on", "anywhere"), unless_next=frozenset(w.lower() for w in nxt))
+    return DEFAULT_BEHAVIOUR if behaviour == DEFAULT_BEHAVIOUR else behaviour
+
+
+def read_behaviours(*names: str | Path) -> dict[str, RuleBehaviour]:
+    """Rule id -> behaviour of every row of the pattern files ``names`` that sets one, checked (no vocab needed)."""
+    out: dict[str, RuleBehaviour] = {}
+    for name in names:
+        rows, label = load_jsonl(name)
+        for row in rows:
+            rule_id = row.get("id")
+            behaviour = _behaviour(row, str(rule_id), label, row.get("_line"))
+            if behaviour is not DEFAULT_BEHAVIOUR and isinstance(rule_id, str):
+                out[rule_id] = behaviour
+    return out
 
 
 _FAST_ATTRS = {"LOWER", "ORTH", "IS_PUNCT", "IS_ALPHA", "IS_SENT_START", "_", "OP"}

@@ -31,7 +31,7 @@ from spacy.vocab import Vocab
 from ..checks import Key, read_model
 from ..resources import word_list
 from .base import Hit
-from .patterns import PatternSet, load_pattern_set
+from .patterns import RUN_ON, PatternSet, load_pattern_set, read_behaviours  # noqa: F401 (RUN_ON: the allowed values)
 from .text import TokenView, doc_cached, token_view, vocab_cached
 
 PATTERN_FILE = "patterns/questions.jsonl"
@@ -69,6 +69,20 @@ _OPEN_WH: frozenset[str] = _MODEL["open_wh"]  # wh-words that make an opener-les
 def load_patterns(vocab: Vocab, name: str) -> PatternSet:
     """Compile a pattern file once per vocab (the text layer's cache)."""
     return load_pattern_set(vocab, name)
+
+
+# How an opener counts in run-on speech without punctuation (the row's "run_on" field, models/patterns/questions.jsonl):
+#   "anywhere" (default)    at any position not right after an embedding word ("I know what ...");
+#   "clause_start"          only at the turn start or after a discourse marker: relative and embedded readings
+#                           ("reasons why you ...", "someone who's ...", "as we talk more") dominate elsewhere;
+#   "after_non_subject"     also right after an embedding word, unless that word is a subject, auxiliary, "to" or
+#                           wh-word: an imperative request ("... you know tell me about it", "thanks for coming in
+#                           tell me ...") is no complement of a preposition or filler.
+
+
+def run_on_rules() -> dict[str, str]:
+    """Rule id -> its ``run_on`` behaviour, for rows that set one (checked with every row field)."""
+    return {rid: b.run_on for rid, b in read_behaviours(PATTERN_FILE).items() if b.run_on != "anywhere"}
 
 
 def pattern_set(vocab: Vocab) -> PatternSet:
@@ -137,7 +151,8 @@ def loose_starts(doc: Doc) -> set[int] | None:
         return None
     embedding = word_list(EMBEDDING_FILE)
     lowers = view.lowers
-    return {i for i in range(len(lowers)) if i == 0 or lowers[i - 1] not in embedding}
+    # a word said twice ("what what happened", "would would this") is a restart: the repeat opens the clause
+    return {i for i in range(len(lowers)) if i == 0 or lowers[i - 1] not in embedding or lowers[i] == lowers[i - 1]}
 
 
 def _inverts_after(lowers: list[str], i: int) -> bool:
@@ -213,8 +228,10 @@ def _opener_counts(c: _Clauses, ps: PatternSet, rule_id: str, span: Span) -> boo
     if span.start in c.starts:
         return True
     lowers = c.view.lowers
-    if c.loose is None or not (
+    run_on = ps.behaviour(rule_id).run_on
+    if c.loose is None or run_on == "clause_start" or not (
         span.start in c.loose
+        or (run_on == "after_non_subject" and lowers[span.start - 1] not in _NO_INVERSION_BEFORE)
         # yes/no inversion can't be embedded ("... with them is there ...", "you know have you ..."): an
         # embedded yes/no clause needs if/whether.  It only fails to be an inversion right after a subject,
         # "to" or an auxiliary ("I can you know", "what to do you know")
@@ -250,7 +267,9 @@ def _tag_counts(c: _Clauses, span: Span) -> bool:
     return (
         span.end - 1 in c.tag_ends
         and span.start - span.sent.start >= _MIN_TAG_PREFIX
-        and not any(s.start <= span.start < s.end or s.start < span.end <= s.end for s in c.not_tag)
+        # an agreement ("that's right", "all right") cancels a tag it starts at or before; "is that right" keeps
+        # its tag although "that right" sits inside it
+        and not any(s.start <= span.start < s.end for s in c.not_tag)
     )
 
 
