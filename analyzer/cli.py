@@ -12,13 +12,13 @@ from pathlib import Path
 
 import click
 
-from . import __version__
 from . import io as readers
+from ._version import __version__
 from .cleanup import signals_as_exit
+from .config import Options, load_config
 from .errors import AnalyzerError
 from .guard import run_failure, unexpected_failure
 from .nlp import DEFAULT_PIPELINE, build_nlp, pipeline_label
-from .config import Options, load_config
 from .pipeline import FileResult
 from .run import run_analysis
 from .tables import AtomicCSV
@@ -254,7 +254,7 @@ def scan(paths: tuple[Path, ...], out_file: Path | None, fmt: str | None, clinic
     rows: list[dict[str, object]] = []
     failed = 0
     try:
-        for path, findings, error in scan_paths(paths, format=fmt, clinician=clinician, roles_file=roles_file,
+        for _path, findings, error in scan_paths(paths, format=fmt, clinician=clinician, roles_file=roles_file,
                                                 spacy_model=spacy_model):
             if error:
                 failed += 1

@@ -42,7 +42,7 @@ import math
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -144,7 +144,7 @@ def _time(x: float | None) -> str:
 
 
 def _analyzer_version() -> str:
-    from . import __version__
+    from ._version import __version__
 
     return __version__
 
@@ -350,7 +350,7 @@ class History:
             row = dict(result_or_row.session)
             transcript_hash = transcript_hash or content_hash(result_or_row.transcript)
         version = analyzer_version or _analyzer_version()
-        when = analysed_at or datetime.now(timezone.utc).isoformat(timespec="seconds")
+        when = analysed_at or datetime.now(UTC).isoformat(timespec="seconds")
         session_id = str(row.get("session_id") or "")
         if not session_id:
             raise ValueError("History.add: the row has no session_id")

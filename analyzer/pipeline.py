@@ -220,7 +220,7 @@ def _config(config: RunConfig | Options | None) -> RunConfig:
     return load_config(config) if config is not None else default_config()
 
 
-def _analyze_file_star(args: tuple[Path, RunConfig]) -> FileResult:
+def _analyze_file_star(args: tuple[str | Path, RunConfig]) -> FileResult:
     return analyze_file(*args)
 
 

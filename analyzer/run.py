@@ -146,7 +146,7 @@ def _note_file(summary: RunSummary, fr: FileResult) -> None:
 def run_analysis(
     paths: Sequence[str | Path],
     out_dir: str | Path,
-    options: Options | RunConfig = Options(),
+    options: Options | RunConfig | None = None,
     *,
     jobs: int = 1,
     history: str | Path | None | bool = True,
@@ -168,7 +168,7 @@ def run_analysis(
     out = Path(out_dir)
     summary = RunSummary(out)
     # a bad settings file or skill map stops here, before any work
-    config = options if isinstance(options, RunConfig) else load_config(options)
+    config = options if isinstance(options, RunConfig) else load_config(options or Options())
     stream = SessionStream(paths, config, jobs=jobs, manifest=manifest, exclude=(out,))  # never read our own output
     summary.failed.extend(stream.missing)
     if stream.manifest_error is not None:

@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
 from .resources import load_toml
 from .tables import SESSION_COLUMNS
 from .tables import cell_number as _number
+
+if TYPE_CHECKING:
+    from .markers import TurnCodes
+    from .pipeline import SessionResult
 
 BANDS = ("needs work", "fair", "good")
 
@@ -208,6 +213,7 @@ def load_skill_map(path: str | Path | None = None) -> SkillMap:
     ev = data.get("evidence", {})
     skills_data = data.get("skills")
     _require(isinstance(skills_data, dict) and bool(skills_data), label, "skills", "at least one [skills.NAME] table is required")
+    assert isinstance(skills_data, dict)  # checked just above
     skills: list[SkillSpec] = []
     for key, spec in skills_data.items():
         where = f"skills.{key}"
@@ -326,7 +332,7 @@ def _missing_reason(missing: list[MarkerSpec], row: dict[str, Any]) -> str:
     return why
 
 
-def score_session(row: dict[str, Any], skill_map: SkillMap, turns: list[Any] | None = None) -> SessionSkills:
+def score_session(row: dict[str, Any], skill_map: SkillMap, turns: Sequence[TurnCodes] | None = None) -> SessionSkills:
     """Score every skill of a session; ``turns`` (TurnCodes) supply the quotes behind each driver."""
     skills = [score_skill(spec, row, skill_map) for spec in skill_map.skills]
     if turns is not None:
@@ -340,7 +346,7 @@ def score_session(row: dict[str, Any], skill_map: SkillMap, turns: list[Any] | N
     return SessionSkills(skills, overall, skill_map.band(overall))
 
 
-def _quotes(score: SkillScore, turns: list[Any], per_driver: int = 2) -> list[Quote]:
+def _quotes(score: SkillScore, turns: Sequence[TurnCodes], per_driver: int = 2) -> list[Quote]:
     """Quote the turns behind the drivers that have an evidence code."""
     quotes: list[Quote] = []
     for d in score.drivers:
@@ -412,7 +418,7 @@ def skill_row(skills: SessionSkills) -> dict[str, Any]:
     return row
 
 
-def apply_skills(result: Any, skill_map: SkillMap | None = None) -> SessionSkills:
+def apply_skills(result: SessionResult, skill_map: SkillMap | None = None) -> SessionSkills:
     """Score a SessionResult in place: sets ``result.skills`` and adds the skill columns to its row."""
     skill_map = skill_map or load_skill_map()
     skills = score_session(result.session, skill_map, result.markers.turns)

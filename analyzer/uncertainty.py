@@ -309,7 +309,7 @@ def skill_intervals(skills: Any, skill_map: Any, reps: dict[str, np.ndarray], ro
             den += np.where(ok, m.weight, 0)
         rep = _div(num, den)
         lo, hi = _interval(rep, score.score, u.level, lo_clip=0, hi_clip=100)
-        out[spec.key] = Interval(lo, hi, None if lo is None else (hi - lo) > u.max_width)
+        out[spec.key] = Interval(lo, hi, None if lo is None or hi is None else (hi - lo) > u.max_width)
         w = skill_map.overall_weights.get(spec.key, 0.0)
         if w > 0:
             skill_reps.append((w, rep))
@@ -318,7 +318,7 @@ def skill_intervals(skills: Any, skill_map: Any, reps: dict[str, np.ndarray], ro
         num = sum(w * np.nan_to_num(r) for w, r in skill_reps)
         den = sum(w * np.isfinite(r) for w, r in skill_reps)
         lo, hi = _interval(_div(num, den), skills.overall, u.level, lo_clip=0, hi_clip=100)
-        overall = Interval(lo, hi, None if lo is None else (hi - lo) > u.max_width)
+        overall = Interval(lo, hi, None if lo is None or hi is None else (hi - lo) > u.max_width)
     return out, overall
 
 

@@ -7,7 +7,14 @@ import csv
 import pandas as pd
 import pytest
 
-from analyzer.export import EXPORT_COLUMNS, KEY_FIGURES, SKILLS, load_flag_rules, supervision_table, write_supervision_csv
+from analyzer.export import (
+    EXPORT_COLUMNS,
+    KEY_FIGURES,
+    SKILLS,
+    load_flag_rules,
+    supervision_table,
+    write_supervision_csv,
+)
 from analyzer.history import History
 
 pytestmark = pytest.mark.usefixtures("no_network")  # analyze, export and evaluate never use the network

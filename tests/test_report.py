@@ -369,7 +369,7 @@ def test_write_session_report_and_index(tmp_path, timed, untimed):
     assert idx == tmp_path / "index.html"
     page = idx.read_text(encoding="utf-8")
     c = _assert_self_contained(page)
-    for sid, rel in paths.items():
+    for _sid, rel in paths.items():
         href = next(h for h in c.hrefs if h.endswith(Path(rel).name))
         assert (tmp_path / href).is_file()
     assert "Dr &lt;A&gt;" in page and "2024-05-01" in page

@@ -272,12 +272,13 @@ FIGURES: tuple[Figure, ...] = (
 class Registry:
     """The declared markers, in declaration order, and the views generated from them.
 
-    Views are computed on each call (they are small), so a marker registered at run time shows up
-    everywhere at once.
+    Views are remembered until a marker is registered or removed, so one registered at run time shows
+    up everywhere at once while the per-turn lookups of a run cost nothing.
     """
 
     def __init__(self, markers: tuple[MarkerDef, ...], figures: tuple[Figure, ...] = FIGURES) -> None:
         self._markers: list[MarkerDef] = []
+        self._views: dict[tuple[str, str], tuple[str, ...]] = {}
         self.figures = figures
         for m in markers:
             self.register(m)
@@ -288,6 +289,7 @@ class Registry:
         """Add a marker (after the others); checked here so a bad declaration fails at once."""
         _check(marker, self)
         self._markers.append(marker)
+        self._views.clear()
         return marker
 
     def unregister(self, name: str) -> None:
@@ -295,6 +297,7 @@ class Registry:
         if any(m.name == name for m in BUILTIN):
             raise ValueError(f"{name!r} is a built-in marker")
         self._markers = [m for m in self._markers if m.name != name]
+        self._views.clear()
 
     def __iter__(self) -> Iterator[MarkerDef]:
         return iter(list(self._markers))
@@ -315,23 +318,36 @@ class Registry:
 
     def turn_flags(self) -> tuple[str, ...]:
         """The 0/1 codes of a clinician turn kept in ``TurnCodes.flags``, in column order."""
-        return tuple(m.name for m in self._markers if m.kind == "flag" and m.turn_flag)
+        key = ("turn_flags", "")
+        if key not in self._views:
+            self._views[key] = tuple(m.name for m in self._markers if m.kind == "flag" and m.turn_flag)
+        return self._views[key]
 
     def phrase_codes(self) -> tuple[str, ...]:
         """Flags coded from their pattern file alone (``rule="phrase"``)."""
-        return tuple(m.name for m in self._markers if m.rule == "phrase")
+        key = ("phrase_codes", "")
+        if key not in self._views:
+            self._views[key] = tuple(m.name for m in self._markers if m.rule == "phrase")
+        return self._views[key]
 
     def module_codes(self, module: str) -> tuple[str, ...]:
         """The turn flags whose rule lives in ``module``."""
-        return tuple(m.name for m in self._markers if m.kind == "flag" and m.turn_flag and m.module == module)
+        key = ("module_codes", module)
+        if key not in self._views:
+            self._views[key] = tuple(m.name for m in self._markers
+                                     if m.kind == "flag" and m.turn_flag and m.module == module)
+        return self._views[key]
 
     def data_files(self, module: str, suffix: str = "") -> tuple[str, ...]:
         """The data files the markers of ``module`` read (optionally only those ending in ``suffix``), once each."""
-        out: dict[str, None] = {}
-        for m in self._markers:
-            if m.module == module:
-                out.update((f, None) for f in m.data_files if f.endswith(suffix))
-        return tuple(out)
+        key = ("data_files", f"{module}|{suffix}")
+        if key not in self._views:
+            out: dict[str, None] = {}
+            for m in self._markers:
+                if m.module == module:
+                    out.update((f, None) for f in m.data_files if f.endswith(suffix))
+            self._views[key] = tuple(out)
+        return self._views[key]
 
     def turn_columns(self) -> dict[str, str]:
         """turns.csv: the turn's identity, then each marker's columns in declaration order, then evidence and text."""

@@ -18,13 +18,20 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as url_quote
 
 from ..markers.registry import REGISTRY
 from ..tables import SESSION_COLUMNS, write_text_atomic
 from ..tables import cell_number as _number
 from . import plots
+
+if TYPE_CHECKING:
+    from ..markers import TurnCodes
+    from ..markers.base import Hit
+    from ..markers.settings import MarkerSettings
+    from ..pipeline import SessionResult
+    from ..skills import Quote, SkillMap, SkillScore
 
 __all__ = [
     "session_report_html",
@@ -191,7 +198,7 @@ def _dash(reason: str) -> str:
 # ------------------------------------------------------------------ session report: sections
 
 
-def _header(result: Any) -> str:
+def _header(result: SessionResult) -> str:
     row = result.session
     tr = result.transcript
     sid = result.session_id
@@ -243,7 +250,7 @@ def _warnings(cell: Any, fallback: Sequence[str]) -> list[str]:
     return [w.strip() for w in items if w and w.strip()]
 
 
-def _quote_html(q: Any, anchors: set[int]) -> str:
+def _quote_html(q: Quote, anchors: set[int]) -> str:
     when = fmt_clock(q.start_s)
     label = f"Turn {q.turn}" + (f" · {when}" if when else "")
     link = f'<a href="#turn-{int(q.turn)}">{_e(label)}</a>' if q.turn in anchors else _e(label)
@@ -251,7 +258,7 @@ def _quote_html(q: Any, anchors: set[int]) -> str:
             f'“{_e(q.text)}”</li>')
 
 
-def _skill_card(s: Any, anchors: set[int]) -> str:
+def _skill_card(s: SkillScore, anchors: set[int]) -> str:
     # "card-*" not "band-*": the band chip's colours must not tint the whole card.
     card = "card-" + (s.band.replace(" ", "-") if s.band else "none")
     parts = [f'<section class="card {card}" aria-label="{_e(s.label)}">']
@@ -282,7 +289,7 @@ def _skill_card(s: Any, anchors: set[int]) -> str:
     return "".join(parts)
 
 
-def _skills_section(result: Any) -> str:
+def _skills_section(result: SessionResult) -> str:
     sk = result.skills
     if sk is None or not getattr(sk, "skills", None):
         return '<h2 id="skills">Skills</h2><p class="muted">No skill map was applied to this session.</p>'
@@ -309,27 +316,46 @@ def _miti_status(value: float | None, fair: float, good: float) -> str:
     return f' <span class="band {_band_class(band)}">{shown}</span>'
 
 
-def _untimed_reason(result: Any) -> str:
+def _untimed_reason(result: SessionResult) -> str:
     """Why seconds-based figures are empty: no timestamps at all, or start times without end times."""
     return "start times only, no end times" if result.transcript.has_times else "no timestamps"
 
 
-def _run_settings(result: Any) -> Any:
+def _run_settings(result: SessionResult) -> MarkerSettings:
     """The thresholds the session was analysed with (the run's configuration)."""
     return plots._settings(result)
 
 
-def _miti(result: Any, figure: str, fair: float, good: float) -> tuple[float, float]:
+def _miti(result: SessionResult, figure: str, fair: float, good: float) -> tuple[float, float]:
     """(fair, good) for a MITI figure from the run's settings ([miti] in models/markers.toml)."""
     return _run_settings(result).miti.get(figure, (fair, good))
 
 
-def _figures_section(result: Any) -> str:
-    row = result.session
-    fast_s = _run_settings(result).fast_response_s
+def _miti_rows(result: SessionResult, g: Any) -> list[tuple[str, str, str, str]]:
+    """R:Q, %CR and % open questions against the run's MITI thresholds."""
     rq_fair, rq_good = _miti(result, "reflection_to_question_ratio", 1, 2)
     cr_fair, cr_good = _miti(result, "percent_complex_reflections", 40, 50)
     po_fair, po_good = _miti(result, "percent_open_questions", 50, 70)
+    from .checks import ratio_interval_html as _iv
+
+    row = result.session
+    rows: list[tuple[str, str, str, str]] = []
+    rq = g("reflection_to_question_ratio")
+    rows.append(("Reflection : question (R:Q)", (f"{_fmt(rq)}" + _miti_status(rq, rq_fair, rq_good) + _iv(row, "reflection_to_question_ratio"))
+                 if rq is not None else _dash("no questions asked"),
+                 f"MITI 4.2.1: fair ≥ {rq_fair:g}, good ≥ {rq_good:g}", "reflection_to_question_ratio"))
+    cr = g("percent_complex_reflections")
+    rows.append(("Complex reflections (%CR)", (f"{_fmt(cr, 1)}%" + _miti_status(cr, cr_fair, cr_good) + _iv(row, "percent_complex_reflections", True)) if cr is not None else _dash("no reflections"),
+                 f"MITI 4.2.1: fair ≥ {cr_fair:g}%, good ≥ {cr_good:g}%", "percent_complex_reflections"))
+    po = g("percent_open_questions")
+    rows.append(("Open questions", (f"{_fmt(po, 1)}%" + _miti_status(po, po_fair, po_good) + _iv(row, "percent_open_questions", True)) if po is not None else _dash("no questions asked"),
+                 f"MITI 3: fair ≥ {po_fair:g}%, good ≥ {po_good:g}%", "percent_open_questions"))
+    return rows
+
+
+def _figures_section(result: SessionResult) -> str:
+    row = result.session
+    fast_s = _run_settings(result).fast_response_s
     g = lambda key: _number(row.get(key))  # noqa: E731
     timed = row.get("talk_time_basis") == "timestamps"
     no_ts = _untimed_reason(result)
@@ -374,18 +400,7 @@ def _figures_section(result: Any) -> str:
                      f"{nq:.0f} questions ({_fmt(g('n_open_questions') or 0, 0)} open) · "
                      f"{nr:.0f} reflections ({_fmt(g('n_complex_reflections') or 0, 0)} complex)",
                      "clinician turns coded", "n_questions"))
-    from .checks import ratio_interval_html as _iv
-
-    rq = g("reflection_to_question_ratio")
-    rows.append(("Reflection : question (R:Q)", (f"{_fmt(rq)}" + _miti_status(rq, rq_fair, rq_good) + _iv(row, "reflection_to_question_ratio"))
-                 if rq is not None else _dash("no questions asked"),
-                 f"MITI 4.2.1: fair ≥ {rq_fair:g}, good ≥ {rq_good:g}", "reflection_to_question_ratio"))
-    cr = g("percent_complex_reflections")
-    rows.append(("Complex reflections (%CR)", (f"{_fmt(cr, 1)}%" + _miti_status(cr, cr_fair, cr_good) + _iv(row, "percent_complex_reflections", True)) if cr is not None else _dash("no reflections"),
-                 f"MITI 4.2.1: fair ≥ {cr_fair:g}%, good ≥ {cr_good:g}%", "percent_complex_reflections"))
-    po = g("percent_open_questions")
-    rows.append(("Open questions", (f"{_fmt(po, 1)}%" + _miti_status(po, po_fair, po_good) + _iv(row, "percent_open_questions", True)) if po is not None else _dash("no questions asked"),
-                 f"MITI 3: fair ≥ {po_fair:g}%, good ≥ {po_good:g}%", "percent_open_questions"))
+    rows += _miti_rows(result, g)
     s0, s1, ds = g("client_sentiment_start"), g("client_sentiment_end"), g("client_sentiment_change")
     if s0 is not None and s1 is not None:
         arc = f"{s0:+.2f} → {s1:+.2f}" + (f" <small>(change {ds:+.2f})</small>" if ds is not None else "")
@@ -412,7 +427,7 @@ def _figures_section(result: Any) -> str:
             f"<tbody>\n{body}\n</tbody></table>")
 
 
-def _plots_section(result: Any) -> str:
+def _plots_section(result: SessionResult) -> str:
     """The plots as PNG data URIs, each with alt text saying what it shows."""
     row = result.session
     out = ['<h2 id="plots">Plots</h2>']
@@ -451,7 +466,7 @@ def _plots_section(result: Any) -> str:
     return "\n".join(out)
 
 
-def _highlight(text: str, hits: Iterable[Any]) -> str:
+def _highlight(text: str, hits: Iterable[Hit]) -> str:
     """The turn text, escaped, with evidence spans wrapped in <mark>; overlapping spans are merged."""
     spans: list[tuple[int, int, Any]] = []
     for h in hits:
@@ -486,7 +501,7 @@ def _highlight(text: str, hits: Iterable[Any]) -> str:
     return "".join(out)
 
 
-def _badges(tc: Any) -> str:
+def _badges(tc: TurnCodes) -> str:
     """Badges for the turn's codes, each titled with the rule ids that fired."""
     rules: dict[str, list[str]] = {}
     for h in tc.hits:
@@ -507,7 +522,7 @@ def _badges(tc: Any) -> str:
     return " ".join(out)
 
 
-def _transcript_section(result: Any) -> str:
+def _transcript_section(result: SessionResult) -> str:
     parts = ['<h2 id="transcript">Transcript</h2>',
              '<p class="legend">Highlights: <mark class="hl-pos">reflective / validating</mark>'
              '<mark class="hl-q">question</mark><mark class="hl-neg">advice / dismissive</mark>'
@@ -545,7 +560,7 @@ def _page(title: str, body: str) -> str:
 # ------------------------------------------------------------------ public API
 
 
-def session_report_html(result: Any) -> str:
+def session_report_html(result: SessionResult) -> str:
     """One self-contained HTML page for an analysed session (SessionResult).
 
     Header, skill cards with drivers, evidence quotes and suggestions, the key
@@ -574,7 +589,7 @@ def report_filename(session_id: str) -> str:
     return f"reports/{slug}-{digest}.html"
 
 
-def write_session_report(result: Any, out_dir: str | Path) -> Path:
+def write_session_report(result: SessionResult, out_dir: str | Path) -> Path:
     """Write the session's report to ``out_dir/report_filename(...)`` atomically; returns its path."""
     path = Path(out_dir) / report_filename(result.session_id)
     return write_text_atomic(path, session_report_html(result))
@@ -592,7 +607,7 @@ def _skill_keys(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return list(keys)
 
 
-def _skill_labels(skill_map: Any) -> dict[str, str]:
+def _skill_labels(skill_map: SkillMap | None) -> dict[str, str]:
     """Skill key -> label from the run's skill map (None: the keys are shown as names)."""
     return {s.key: s.label for s in skill_map.skills} if skill_map is not None else {}
 
@@ -610,7 +625,7 @@ def index_html(
     session_rows: Sequence[Mapping[str, Any]],
     reports: Mapping[str, str],
     extra_sections: Sequence[str] = (),
-    skill_map: Any = None,
+    skill_map: SkillMap | None = None,
 ) -> str:
     """The run's index page: one row per session with its scores and a link to its report.
 
@@ -670,7 +685,7 @@ def write_index(
     reports: Mapping[str, str],
     out_dir: str | Path,
     extra_sections: Sequence[str] = (),
-    skill_map: Any = None,
+    skill_map: SkillMap | None = None,
 ) -> Path:
     """Write :func:`index_html` to ``out_dir/index.html`` atomically; returns its path."""
     return write_text_atomic(Path(out_dir) / "index.html", index_html(session_rows, reports, extra_sections, skill_map))

@@ -123,7 +123,7 @@ def plot_sentiment(result: SessionResult, ax: Axes | None = None) -> Axes:
             xs, ys = zip(*pts)
             ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.4, color=ROLE_COLOURS[role], label=role)
     peaks = [(_x(result, tc), tc.sentiment, tc.turn.index) for tc in turns
-             if tc.turn.role == "client" and tc.sentiment <= neg]
+             if tc.turn.role == "client" and tc.sentiment is not None and tc.sentiment <= neg]
     if peaks:
         xs, ys, idx = zip(*peaks)
         ax.scatter(xs, ys, s=60, facecolors="none", edgecolors="#000000", linewidths=1.2, zorder=3,
@@ -165,8 +165,8 @@ def plot_talk_share(result: SessionResult, ax: Axes | None = None) -> Axes:
         xs.append(turns[i].turn.index)
         word_share.append(clin / total if total else math.nan)
         if timed:
-            cs = sum(tc.turn.duration_s for tc in win if tc.turn.role == "clinician")
-            ts = sum(tc.turn.duration_s for tc in win)
+            cs = sum(tc.turn.duration_s or 0.0 for tc in win if tc.turn.role == "clinician")
+            ts = sum(tc.turn.duration_s or 0.0 for tc in win)
             time_share.append(cs / ts if ts else math.nan)
     ax.plot(xs, word_share, color=ROLE_COLOURS["clinician"], linewidth=1.6, label="share of words")
     if timed:

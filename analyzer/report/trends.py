@@ -96,7 +96,7 @@ def plot_skill_trends(frame: pd.DataFrame, clinician: str, ax: Axes | None = Non
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
         for lbl in ax.get_xticklabels():
             lbl.set_rotation(30)
-            lbl.set_ha("right")
+            lbl.set_horizontalalignment("right")
     ax.set_xlabel("session date")
     return ax
 
