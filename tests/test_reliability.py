@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer import pipeline as pipeline_module
 from analyzer import orchestrator as orchestrator_module
+from analyzer import pipeline as pipeline_module
 from analyzer import tables
 from analyzer.cli import cli
 from analyzer.history import History
