@@ -36,6 +36,8 @@ class SessionResult:
     markers: SessionMarkers
     session: dict[str, Any]
     skills: Any = None  # analyzer.skills.SessionSkills where a skill map was applied
+    settings: MarkerSettings | None = None  # the run's marker settings (the report reads its thresholds)
+    skill_map: Any = None  # the run's skill map (bands and figure lines for the report)
 
     @property
     def session_id(self) -> str:
@@ -141,7 +143,8 @@ def analyze_transcript(
     """Analyse one transcript: annotate, detect markers, score skills, build its session row."""
     nlp = nlp or build_nlp()
     docs = annotate(transcript, nlp)
-    markers = code_session(transcript, docs, settings or load_settings())
+    settings = settings or load_settings()
+    markers = code_session(transcript, docs, settings)
     # The markers cache per-Doc results in ``Doc.user_data`` that point back to the Doc (token lists,
     # matched Spans); dropping them breaks those cycles, so each Doc is freed right here by reference
     # counting instead of piling up for Python's cycle collector (which then costs a quarter of the run).
@@ -149,11 +152,12 @@ def analyze_transcript(
         doc.user_data.clear()
     del docs  # never hold Docs longer than one session
     row = session_row(transcript, markers, pipeline_label(nlp))
-    result = SessionResult(transcript, markers, row)
+    result = SessionResult(transcript, markers, row, settings=settings)
     if skill_map is not False:
-        from .skills import apply_skills
+        from .skills import apply_skills, load_skill_map
 
-        apply_skills(result, skill_map)
+        result.skill_map = skill_map or load_skill_map()
+        apply_skills(result, result.skill_map)
     return result
 
 

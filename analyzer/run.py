@@ -60,12 +60,14 @@ def run_analysis(
     manifest: bool = True,
     reports: bool = True,
     on_file: Callable[[FileResult], None] | None = None,
+    print_transcript: bool = False,
 ) -> RunSummary:
     """Analyse ``paths`` into ``out_dir``; returns a :class:`RunSummary`.
 
     ``history``: True writes ``out_dir/history.sqlite``, a path writes there,
     False/None writes none.  ``on_file`` is called after each file (progress,
-    messages).  Raises AnalyzerError only for problems that stop the whole run
+    messages).  ``print_transcript`` keeps the transcript in the printed
+    reports (by default it shows on screen only).  Raises AnalyzerError only for problems that stop the whole run
     (a bad skill map, an unreadable history); problems with one file are
     recorded in ``failed`` and the run goes on.
     """
@@ -89,6 +91,7 @@ def run_analysis(
     if history:
         summary.history = default_path(out) if history is True else Path(history)
         hist = History(summary.history).open()
+    earlier = hist.records() if hist is not None and reports else []  # for "since the previous session"
     session_rows: list[dict[str, Any]] = []
     writers = [AtomicCSV(out / "turns.csv", list(TURN_COLUMNS)), AtomicCSV(out / "evidence.csv", list(EVIDENCE_COLUMNS)),
                AtomicCSV(out / "sessions.csv", columns)]
@@ -114,7 +117,7 @@ def run_analysis(
                 if reports:
                     from .report import report_filename, write_session_report
 
-                    write_session_report(sr, out)
+                    write_session_report(sr, out, print_transcript=print_transcript)
                     summary.reports[sr.session_id] = report_filename(sr.session_id)
                 if hist is not None:
                     hist.add(sr, metadata=meta)
@@ -130,11 +133,13 @@ def run_analysis(
         for w in writers:
             w.commit()
         if reports:
+            _add_previous_sessions(out, summary.reports, session_rows, earlier, options.skill_map_file)
             from .report import write_index
             from .report.trends import trends_html_section
 
-            extra = [trends_html_section(hist.sessions_frame())] if hist is not None else []
-            summary.index = write_index(session_rows, summary.reports, out, extra_sections=extra)
+            skill_map = load_skill_map(options.skill_map_file)
+            extra = [trends_html_section(hist.sessions_frame(), skill_map)] if hist is not None else []
+            summary.index = write_index(session_rows, summary.reports, out, extra_sections=extra, skill_map=skill_map)
     except BaseException:
         for w in writers:
             w.abort()
@@ -144,3 +149,18 @@ def run_analysis(
             hist.close()
     summary.elapsed_s = time.perf_counter() - started
     return summary
+
+
+def _add_previous_sessions(out: Path, reports: dict[str, str], rows: list[dict[str, Any]],
+                           earlier: list[dict[str, Any]], skill_map_file: str | None) -> None:
+    """Fill each report's change since the clinician's previous session, once every session's date is known."""
+    from .report import add_previous_session
+    from .report.summary import previous_session
+
+    skills = [(s.key, s.label) for s in load_skill_map(skill_map_file).skills]
+    known = earlier + rows
+    for row in rows:
+        prev = previous_session(row, known)
+        rel = reports.get(str(row.get("session_id")))
+        if prev is not None and rel:
+            add_previous_session(out / rel, row, prev, skills)

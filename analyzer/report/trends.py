@@ -4,16 +4,17 @@
 ``Analysis.sessions``): one row per session with ``clinician``,
 ``session_date`` (ISO) and the ``<skill>_score`` columns.
 :func:`plot_skill_trends` draws on a given Axes (or a new pyplot figure, so it
-shows inline in a notebook); :func:`trends_html_section` renders one PNG per
-clinician through the Agg canvas (no backend is selected, pyplot is never
-touched) into an HTML section for the index page's ``extra_sections``.
+shows inline in a notebook); :func:`trends_html_section` draws one inline SVG
+chart per clinician (:mod:`analyzer.report.svg`, no matplotlib) into an HTML
+section for the index page's ``extra_sections``.
 """
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from . import svg
 from .plots import BAND_COLOURS, figure_png_base64, new_figure
 
 if TYPE_CHECKING:
@@ -24,17 +25,22 @@ if TYPE_CHECKING:
 _STYLE = [("#0072B2", "o"), ("#D55E00", "s"), ("#009E73", "^"), ("#CC79A7", "D"), ("#E69F00", "v"), ("#56B4E9", "P")]
 
 
-def _skills() -> list[tuple[str, str]]:
-    """(key, label) of each skill of the shipped skill map."""
+def _map(skill_map: Any = None) -> Any:
+    """The run's skill map, or the shipped one for a frame built by hand."""
+    if skill_map is not None:
+        return skill_map
     from ..skills import load_skill_map
 
-    return [(s.key, s.label) for s in load_skill_map().skills]
+    return load_skill_map()
 
 
-def _bands() -> tuple[float, float]:
-    from ..skills import load_skill_map
+def _skills(skill_map: Any = None) -> list[tuple[str, str]]:
+    """(key, label) of each skill of the skill map."""
+    return [(s.key, s.label) for s in _map(skill_map).skills]
 
-    m = load_skill_map()
+
+def _bands(skill_map: Any = None) -> tuple[float, float]:
+    m = _map(skill_map)
     return m.fair, m.good
 
 
@@ -94,14 +100,14 @@ def plot_skill_trends(frame: pd.DataFrame, clinician: str, ax: Axes | None = Non
     return ax
 
 
-def _alt_text(sub: pd.DataFrame, clinician: str) -> str:
+def _alt_text(sub: pd.DataFrame, clinician: str, skill_map: Any = None) -> str:
     """A text equivalent of the chart: sessions, span, and each skill's first → last score."""
     import pandas as pd
 
     n = len(sub)
     first, last = sub["_date"].min().date().isoformat(), sub["_date"].max().date().isoformat()
     parts = []
-    for key, label in _skills():
+    for key, label in _skills(skill_map):
         col = f"{key}_score"
         if col not in sub.columns:
             continue
@@ -125,11 +131,26 @@ def render_trend_png(frame: pd.DataFrame, clinician: str) -> str:
     return figure_png_base64(fig)
 
 
-def trends_html_section(frame: pd.DataFrame) -> str:
-    """An HTML ``<section>`` with one chart per clinician (dated sessions only), with alt text.
+def render_trend_svg(sub: pd.DataFrame, clinician: str, skill_map: Any = None) -> str:
+    """One clinician's skills across their dated sessions as an inline SVG chart."""
+    import pandas as pd
+
+    fair, good = _bands(skill_map)
+    dates = [d.date().isoformat() for d in sub["_date"]]
+    series = []
+    for key, label in _skills(skill_map):
+        col = f"{key}_score"
+        if col in sub.columns:
+            ys = pd.to_numeric(sub[col], errors="coerce").astype("float64")
+            series.append((label, [None if pd.isna(v) else float(v) for v in ys]))
+    return svg.trend_chart(dates, series, fair, good, _alt_text(sub, clinician, skill_map))
+
+
+def trends_html_section(frame: pd.DataFrame, skill_map: Any = None) -> str:
+    """An HTML ``<section>`` with one SVG chart per clinician (dated sessions only), each with a text equivalent.
 
     Without clinician and date metadata the section says how to add it
-    (manifest.csv or file names) rather than disappearing.
+    (a manifest or file names) rather than disappearing.
     """
     clinicians: list[str] = []
     if "clinician" in frame.columns:
@@ -140,13 +161,11 @@ def trends_html_section(frame: pd.DataFrame) -> str:
         sub = clinician_sessions(frame, c)
         if sub.empty:
             continue
-        uri = render_trend_png(frame, c)
-        alt = _alt_text(sub, c)
         parts.append(
-            f'<figure class="trend"><img src="{uri}" alt="{html.escape(alt, quote=True)}" width="800" height="340" style="max-width:100%;height:auto">'
-            f"<figcaption>{html.escape(c)}: {len(sub)} session{'s' if len(sub) != 1 else ''}, "
+            f'<figure class="trend"><figcaption><strong>{html.escape(c)}</strong>: {len(sub)} '
+            f"session{'s' if len(sub) != 1 else ''}, "
             f"{html.escape(sub['_date'].min().date().isoformat())} to {html.escape(sub['_date'].max().date().isoformat())}"
-            "</figcaption></figure>"
+            f"</figcaption>{render_trend_svg(sub, c, skill_map)}</figure>"
         )
         shown += 1
     if not shown:
