@@ -556,8 +556,8 @@ def _badges(tc: Any) -> str:
 
 def _transcript_section(result: Any, printed: bool = False) -> str:
     cls = "transcript" if printed else "transcript screen-only"
-    note = "" if printed else ('<p class="small print-note">The transcript is left out of the printout; '
-                               "analyse with <code>--print-transcript</code> to print it.</p>")
+    note = "" if printed else ('<p class="small print-note">The transcript is shown on screen only; it can be '
+                               "included in the printout when the sessions are analysed.</p>")
     parts = [f'<section id="transcript" class="{cls}">', '<h2>Transcript</h2>',
              '<p class="legend">Highlights: <mark class="hl-pos">reflective / validating</mark>'
              '<mark class="hl-q">question</mark><mark class="hl-neg">advice / dismissive</mark>'

@@ -52,7 +52,7 @@ def _n(x: float) -> str:
 
 def _open(height: float, label: str, cls: str) -> str:
     return (f'<svg class="chart {cls}" viewBox="0 0 {WIDTH} {_n(height)}" width="{WIDTH}" height="{_n(height)}" '
-            f'role="img" aria-label="{_e(label)}" xmlns="http://www.w3.org/2000/svg" {FONT}>'
+            f'role="img" aria-label="{_e(label)}" {FONT}>'
             f"<title>{_e(label)}</title>")
 
 
