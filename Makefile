@@ -33,9 +33,10 @@ browser:
 test: install browser
 	$(PY) -m pytest -q
 
-## bench: throughput and memory benchmark (see benchmarks/)
+## bench: throughput and memory benchmark, then report speed (see benchmarks/)
 bench: install
 	$(PY) benchmarks/throughput.py
+	$(PY) benchmarks/report_speed.py
 
 ## evaluate: agreement with the expert-coded sets in ../shared/data (skips where absent)
 evaluate: install
