@@ -151,7 +151,7 @@ ul.points { list-style: none; margin: 0; padding: 0; }
 q { quotes: "“" "”"; }
 svg.chart { display: block; width: 100%; height: auto; max-width: 100%; }
 .legend .sw { display: inline-block; width: .9em; height: .9em; vertical-align: -.1em; margin: 0 .25rem 0 .6rem; }
-.sw.clin { background: #0072B2; } .sw.client { background: #D55E00; } .sw.sil { background: #c9c9c9; }
+.sw.clin { background: #0072B2; } .sw.client { background: #D55E00; } .sw.sil { background: #a6a6a6; }
 .sym { margin: 0 .2rem 0 .6rem; } .sym.int { color: #B3261E; } .sym.neg { color: #7b2d8e; } .sym.rep { color: #0072B2; }
 ul.moments { margin: .2rem 0 1rem 1.1rem; padding: 0; }
 ul.moments li { margin: .12rem 0; }

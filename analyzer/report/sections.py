@@ -215,7 +215,7 @@ def timeline_section(result: Any, th: Thresholds) -> str:
     for k in moments:
         q = f" <q>{_e(k.quote)}</q>" if k.quote else ""
         items.append(f'<li class="km km-{k.kind}">{_turn_link(k.turn, k.start_s)} '
-                     f'<span class="kind">{_e(_KIND_WORDS.get(k.kind, k.kind))}</span> {_e(k.text)}{q}</li>')
+                     f'<span class="kind">{_e(_KIND_WORDS.get(k.kind, k.kind))}:</span> {_e(k.text)}{q}</li>')
     listing = ('<h3>Key moments</h3><ul class="moments">' + "".join(items) + "</ul>") if items else \
         '<p class="small">No interruptions, long silences or clearly negative client turns.</p>'
     return (f'<section id="timeline"><h2>Who spoke when</h2>\n<figure>{chart}</figure>\n{legend}\n{listing}\n'

@@ -252,26 +252,26 @@ def key_moments(turns: Sequence[Any], negative_turn: float, silence_s: float,
     out: list[KeyMoment] = []
     for tc in client[:n_negative]:
         t = tc.turn
-        out.append(KeyMoment("negative", t.index, t.start_s, f"Client's low point (sentiment {tc.sentiment:+.2f})",
+        out.append(KeyMoment("negative", t.index, t.start_s, f"sentiment {tc.sentiment:+.2f}",
                              _quote(t.text)))
         reply = replies.get(id(tc))
         if reply is not None:
             how = ("met the feeling (reflection or validation)" if _is_empathic(reply)
                    else "advised or moved on" if reply.flags.get("advice") or reply.flags.get("dismissive")
                    else "did not name the feeling")
-            out.append(KeyMoment("reply", reply.turn.index, reply.turn.start_s, f"Clinician's reply: {how}",
+            out.append(KeyMoment("reply", reply.turn.index, reply.turn.start_s, how,
                                  _quote(reply.turn.text)))
     inter = [tc for tc in turns if tc.interruption]
     for tc in inter[:n_each]:
-        out.append(KeyMoment("interruption", tc.turn.index, tc.turn.start_s, "Clinician came in before the client "
-                             "had finished", _quote(tc.turn.text)))
+        out.append(KeyMoment("interruption", tc.turn.index, tc.turn.start_s, "came in before the client had finished",
+                             _quote(tc.turn.text)))
     if len(inter) > n_each:
         out.append(KeyMoment("interruption", inter[n_each].turn.index, inter[n_each].turn.start_s,
-                             f"… and {len(inter) - n_each} more interruption(s), marked on the timeline"))
+                             f"and {len(inter) - n_each} more, marked on the timeline"))
     roles = {tc.turn.index: tc.turn.role for tc in turns}
     gaps = silences(turns, silence_s)
     for a, b, idx in sorted(gaps, key=lambda g: g[0] - g[1])[:n_each]:
-        out.append(KeyMoment("silence", idx, a, f"{b - a:.0f} s of silence before the {roles[idx]} spoke", end_s=b))
+        out.append(KeyMoment("silence", idx, a, f"{b - a:.0f} s before the {roles[idx]} spoke", end_s=b))
     out.sort(key=lambda k: (k.turn, k.kind != "negative"))
     return out
 

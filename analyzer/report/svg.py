@@ -221,8 +221,8 @@ def timeline(spans: Sequence[Span], marks: Sequence[Mark], lo: float, hi: float,
         for m in marks:
             if m.kind == kind and m.x_end is not None:
                 x0, x1 = px(m.x), px(m.x_end)
-                out.append(_link(m.href, m.tip, f'<rect x="{_n(x0)}" y="{top - 4}" width="{_n(max(1.5, x1 - x0))}" '
-                                 f'height="{_n(bottom - top + 8)}" fill="#6b6b6b" fill-opacity="0.22"/>'))
+                out.append(_link(m.href, m.tip, f'<rect x="{_n(x0)}" y="{top - 4}" width="{_n(max(2.5, x1 - x0))}" '
+                                 f'height="{_n(bottom - top + 8)}" fill="#6b6b6b" fill-opacity="0.45"/>'))
     per_role: dict[str, list[str]] = {}
     for s in spans:
         if s.role not in lane_y:
