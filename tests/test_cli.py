@@ -177,7 +177,7 @@ def test_analyze_twice_then_export_supervision(tmp_path, samples):
     with sqlite3.connect(out / "history.sqlite") as db:
         assert db.execute("select count(*) from sessions").fetchone()[0] == 10  # replaced, not duplicated
     index = (out / "index.html").read_text()
-    assert index.count('src="data:image/png;base64,') >= 2  # one trend chart per clinician
+    assert index.count('<svg class="chart trend"') >= 2  # one trend chart per clinician
     assert "CL-A" in index and "CL-B" in index
     csv_path = tmp_path / "supervision.csv"
     result = runner.invoke(cli, ["export", "--history", str(out / "history.sqlite"), "--out", str(csv_path)])
