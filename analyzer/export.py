@@ -78,6 +78,22 @@ for _fig, _about in KEY_FIGURES.items():
 EXPORT_COLUMNS["flags"] = "Plain-language changes since the previous session/period (models/flags.toml), `; `-separated."
 del _skill, _label, _fig, _about
 
+# Columns that cannot hold a value at a level are left out of that level's table: a month or a
+# clinician's whole record has no one session or client, and a clinician's row has no previous row
+# to change from or to flag against.
+LEVEL_DROPS: dict[str, tuple[str, ...]] = {
+    "session": (),
+    "month": ("session_id", "client"),
+    "clinician": ("session_id", "client", *(f"{s}_score_change" for s in SKILLS), "flags"),
+}
+
+
+def export_columns(by: str = "session") -> list[str]:
+    """The supervision table's columns at level ``by``: :data:`EXPORT_COLUMNS` order, less :data:`LEVEL_DROPS`."""
+    if by not in LEVEL_DROPS:
+        raise ValueError(f"by must be one of {', '.join(LEVELS)}, got {by!r}")
+    return [c for c in EXPORT_COLUMNS if c not in LEVEL_DROPS[by]]
+
 _FORMATS = ("count", "number", "share", "percent", "seconds")
 
 
@@ -193,18 +209,22 @@ def row_flags(prev: dict[str, Any], cur: dict[str, Any], rules: FlagRules) -> li
         levels = (("fair", an.fair), ("good", an.good))
         fell = [(n, t) for n, t in levels if a >= t > b]
         rose = [(n, t) for n, t in levels if a < t <= b]
+        # The clinician's value first, then the threshold it crossed: "R:Q fell below fair: 0.8 (fair from 1.0)".
         if fell:  # the lowest anchor crossed downwards says the most
             n, t = fell[0]
-            out.append(f"{an.label} fell below {n} ({_fmt(t, an.format)})")
+            out.append(f"{an.label} fell below {n}: {_fmt(b, an.format)} ({n} from {_fmt(t, an.format)})")
         if rose:  # the highest anchor reached
             n, t = rose[-1]
-            out.append(f"{an.label} reached {n} ({_fmt(t, an.format)})")
+            out.append(f"{an.label} reached {n}: {_fmt(b, an.format)} ({n} from {_fmt(t, an.format)})")
     return out
 
 
 def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_file: str | Path | None = None,
                       skill_map_file: str | Path | None = None) -> pd.DataFrame:
-    """One row per session, per clinician and month, or per clinician, in :data:`EXPORT_COLUMNS` order."""
+    """One row per session, per clinician and month, or per clinician, in :func:`export_columns` order.
+
+    Columns that cannot hold a value at the level (:data:`LEVEL_DROPS`) are left out.
+    """
     import pandas as pd
 
     if by not in LEVELS:
@@ -282,7 +302,7 @@ def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_fi
         prev_by_clin[row["clinician"]] = row
 
     out = pd.DataFrame.from_records(rows, columns=list(EXPORT_COLUMNS))
-    return _typed(out)
+    return _typed(out[export_columns(by)])
 
 
 def _typed(out: pd.DataFrame) -> pd.DataFrame:
@@ -312,11 +332,13 @@ def _cell(column: str, value: Any) -> Any:
 
 
 def write_supervision_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a :func:`supervision_table` to ``path`` (UTF-8 with BOM, EXPORT_COLUMNS order, atomic)."""
-    missing = [c for c in EXPORT_COLUMNS if c not in df.columns]
+    """Write a :func:`supervision_table` to ``path`` (UTF-8 with BOM, :func:`export_columns` order, atomic)."""
+    level = str(df["level"].iloc[0]) if "level" in df.columns and len(df) else "session"
+    columns = export_columns(level if level in LEVEL_DROPS else "session")
+    missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ValueError(f"not a supervision table: missing columns {missing}")
-    with AtomicCSV(path, list(EXPORT_COLUMNS)) as out:
-        for rec in df[list(EXPORT_COLUMNS)].astype(object).to_dict("records"):
+    with AtomicCSV(path, columns) as out:
+        for rec in df[columns].astype(object).to_dict("records"):
             out.write({k: _cell(k, v) for k, v in rec.items()})
     return Path(path)
