@@ -322,6 +322,12 @@ def _header(result: Any) -> str:
     if warnings:
         lis = "".join(f"<li>{_e(w)}</li>" for w in warnings)
         extra += f'<div class="warn" role="note"><strong>Problems while reading the file</strong><ul>{lis}</ul></div>'
+    try:  # the session check's notes (not a counselling session, unpunctuated text), where that module exists
+        from .checks import checks_notes_html
+    except ImportError:
+        pass
+    else:
+        extra += checks_notes_html(row)
     source = _e(Path(str(row.get("source") or tr.source)).name)
     return (f'<header class="top">\n<h1>Session report: {_e(sid)}</h1>\n<p class="facts">{" ".join(facts)}</p>\n'
             f"{extra}<p class=\"small src\">File {source}</p></header>")

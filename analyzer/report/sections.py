@@ -70,20 +70,34 @@ def _turn_link(turn: int, start_s: float | None) -> str:
 # ------------------------------------------------------------------ summary (page 1)
 
 
-def _interval(row: Mapping[str, Any], key: str) -> tuple[float | None, float | None]:
-    return _number(row.get(f"{key}_score_low")), _number(row.get(f"{key}_score_high"))
+def _interval(row: Mapping[str, Any], key: str, obj: Any = None) -> tuple[float | None, float | None]:
+    """The score's interval: from the score object where it carries one, else the session row's columns."""
+    low = getattr(obj, "overall_low" if key == "overall" else "low", None) if obj is not None else None
+    high = getattr(obj, "overall_high" if key == "overall" else "high", None) if obj is not None else None
+    if low is None or high is None:
+        low, high = _number(row.get(f"{key}_score_low")), _number(row.get(f"{key}_score_high"))
+    return low, high
+
+
+def _uncertain(row: Mapping[str, Any], key: str, obj: Any = None) -> bool:
+    flag = getattr(obj, "overall_uncertain" if key == "overall" else "uncertain", None) if obj is not None else None
+    if flag is None:
+        flag = row.get(f"{key}_uncertain")
+    return bool(flag) and str(flag).lower() not in ("0", "false", "nan", "")
 
 
 def _tile(label: str, score: float | None, band: str, row: Mapping[str, Any], key: str, reason: str = "",
-          overall: bool = False) -> str:
+          overall: bool = False, obj: Any = None) -> str:
     cls = "tile" + (" tile-overall" if overall else "") + " tile-" + (band.replace(" ", "-") if band else "none")
     if score is None:
         body = f'<div class="num">—</div><div class="small">{_e(reason or "no score")}</div>'
     else:
-        lo, hi = _interval(row, key)
-        rng = (f'<div class="range" title="the score could plausibly lie in this range">'
-               f"range {lo:.0f}–{hi:.0f}</div>") if lo is not None and hi is not None else ""
-        body = f'<div class="num">{score:.0f}<small>/100</small></div>{_band_chip(band)}{rng}'
+        lo, hi = _interval(row, key, obj)
+        rng = (f'<div class="range" title="90% interval: where the score stays when the evidence is resampled">'
+               f"90% range {lo:.0f}–{hi:.0f}</div>") if lo is not None and hi is not None else ""
+        unsure = (' <span class="band band-fair" title="the range is wide: read the band with care">uncertain</span>'
+                  if _uncertain(row, key, obj) else "")
+        body = f'<div class="num">{score:.0f}<small>/100</small></div>{_band_chip(band)}{unsure}{rng}'
     return f'<div class="{cls}" data-skill="{_e(key)}"><div class="tlabel">{_e(label)}</div>{body}</div>'
 
 
@@ -125,15 +139,15 @@ def summary_section(result: Any, th: Thresholds, previous: Mapping[str, Any] | N
     if sk is None or not getattr(sk, "skills", None):
         return '<section id="summary" class="summary"><p class="muted">No skill map was applied to this session.</p></section>'
     tiles = [_tile(s.label, s.score, s.band, row, s.key, "too little to go on" if s.reason.startswith("too little")
-                   else s.reason) for s in sk.skills]
+                   else s.reason, obj=s) for s in sk.skills]
     n = sum(s.score is not None for s in sk.skills)
     tiles.append(_tile("Overall", sk.overall, sk.overall_band, row, "overall",
-                       f"only {n} of {len(sk.skills)} skills scored", overall=True))
+                       f"only {n} of {len(sk.skills)} skills scored", overall=True, obj=sk))
     legend = (f'<p class="small how">Scores run 0–100: <span class="band band-needs-work">needs work</span> below '
               f'{th.fair:g}, <span class="band band-fair">fair</span> {th.fair:g}–{th.good:g}, '
               f'<span class="band band-good">good</span> from {th.good:g}. Overall is the mean of the skills scored.'
-              + (" A range shows how far the score could move with the evidence this session gives."
-                 if any(_interval(row, s.key)[0] is not None for s in sk.skills) else "") + "</p>")
+              + (" The 90% range shows how far the score could move with the evidence this session gives."
+                 if any(_interval(row, s.key, s)[0] is not None for s in sk.skills) else "") + "</p>")
     strengths, growth = strengths_and_growth(sk, result.markers.turns, th.negative_turn, 2, th.skill_map, row)
     cols = []
     for title, pts, good in (("Strengths", strengths, True), ("To work on", growth, False)):
@@ -268,7 +282,7 @@ def skills_chart(result: Any, th: Thresholds) -> str:
         return ""
     bars = []
     for s in sk.skills:
-        lo, hi = _interval(result.session, s.key)
+        lo, hi = _interval(result.session, s.key, s)
         bars.append(svg.Bar(s.label, s.score, s.band, lo, hi, "no score"))
     label = "Bar chart of skill scores: " + "; ".join(
         f"{s.label} {s.score:.0f} ({s.band})" if s.score is not None else f"{s.label} no score" for s in sk.skills)
