@@ -256,8 +256,10 @@ def key_moments(turns: Sequence[Any], negative_turn: float, silence_s: float,
                              _quote(t.text)))
         reply = replies.get(id(tc))
         if reply is not None:
-            how = ("met the feeling (reflection or validation)" if _is_empathic(reply)
-                   else "advised or moved on" if reply.flags.get("advice") or reply.flags.get("dismissive")
+            directive = reply.flags.get("advice") or reply.flags.get("dismissive")
+            how = ("met the feeling, then advised or reassured" if _is_empathic(reply) and directive
+                   else "met the feeling (reflection or validation)" if _is_empathic(reply)
+                   else "advised or reassured instead" if directive
                    else "did not name the feeling")
             out.append(KeyMoment("reply", reply.turn.index, reply.turn.start_s, how,
                                  _quote(reply.turn.text)))
