@@ -43,8 +43,9 @@ class Thresholds:
 
 def thresholds(result: Any) -> Thresholds:
     """The thresholds the session was analysed with: the run's own settings and skill map where attached."""
-    settings = getattr(result, "settings", None)
-    skill_map = getattr(result, "skill_map", None)
+    config = getattr(result, "config", None)  # the run configuration, where the pipeline attaches one
+    settings = getattr(config, "settings", None) or getattr(result, "settings", None)
+    skill_map = getattr(config, "skill_map", None) or getattr(result, "skill_map", None)
     if settings is None or skill_map is None:
         try:  # a result built by hand (notebooks, tests) falls back to the shipped files
             from ..markers.settings import load_settings
