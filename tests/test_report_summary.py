@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.report import session_report_html
+from analyzer.report.sections import thresholds
 from analyzer.report.summary import key_moments, previous_session, score_changes, strengths_and_growth
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,8 +56,8 @@ def _turn_text(result, index: int) -> str:
 
 def test_two_strengths_and_two_growth_areas_each_with_a_moment(timed, sample):
     for result in (timed, sample):
-        strengths, growth = strengths_and_growth(result.skills, result.markers.turns, -0.3, 2, result.skill_map,
-                                                 result.session)
+        smap = thresholds(result).skill_map
+        strengths, growth = strengths_and_growth(result.skills, result.markers.turns, -0.3, 2, smap, result.session)
         assert len(strengths) == 2 and len(growth) == 2
         assert {p.headline for p in strengths}.isdisjoint({p.headline for p in growth})
         for p in strengths + growth:
@@ -65,12 +66,13 @@ def test_two_strengths_and_two_growth_areas_each_with_a_moment(timed, sample):
                 assert p.moment.quote.strip("…") in _turn_text(result, p.moment.turn) or \
                     p.moment.quote.strip("…")[:30] in _turn_text(result, p.moment.turn)
         # A strong session still gets growth areas, with the skill map's coaching line.
-        lows = {m.low for s in result.skill_map.skills for m in s.markers}
+        lows = {m.low for s in smap.skills for m in s.markers}
         assert all(p.coaching in lows for p in growth)
 
 
 def test_growth_area_quotes_the_dismissive_reply(timed):
-    _, growth = strengths_and_growth(timed.skills, timed.markers.turns, -0.3, 4, timed.skill_map, timed.session)
+    _, growth = strengths_and_growth(timed.skills, timed.markers.turns, -0.3, 4, thresholds(timed).skill_map,
+                                     timed.session)
     quoted = {p.moment.turn for p in growth if p.moment}
     dismissive = {tc.turn.index for tc in timed.markers.turns if tc.flags.get("dismissive")}
     interrupting = {tc.turn.index for tc in timed.markers.turns if tc.interruption}
