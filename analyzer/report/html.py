@@ -353,11 +353,11 @@ def _quote_html(q: Any, anchors: set[int]) -> str:
 
 def driver_text(d: Any) -> str:
     """A driver in words: the figure, its value, and which way it moved the score (the arrow explained)."""
-    from ..skills import _fmt as fmt_raw
+    from .summary import figure_value
 
     way = "raised the score" if d.pull > 0 else "lowered the score"
     arrow = "↑" if d.pull > 0 else "↓"
-    return f"{d.marker.name} = {fmt_raw(d.raw)} ({arrow} {way}; this figure alone scores {d.score:.0f}/100)"
+    return f"{d.marker.name} = {figure_value(d.marker, d.raw)} ({arrow} {way}; this figure alone scores {d.score:.0f}/100)"
 
 
 def _skill_card(s: Any, anchors: set[int]) -> str:

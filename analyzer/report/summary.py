@@ -196,10 +196,20 @@ def _figures(skills: Any, skill_map: Any, row: Mapping[str, Any]) -> list[_Figur
     return out
 
 
-def _headline(f: _Figure) -> str:
+def figure_value(marker: Any, raw: float) -> str:
+    """A figure's value as a reader says it: shares (0-1) and percents as "62%", other numbers as they are."""
     from ..skills import _fmt
 
-    return f"{f.marker.name}: {_fmt(f.raw)}"
+    fig = marker.figure
+    if not getattr(marker, "per", None) and ("share" in fig or fig.endswith("_rate")):
+        return f"{100 * raw:.0f}%"
+    if fig.startswith("percent_"):
+        return f"{raw:.0f}%"
+    return _fmt(raw)
+
+
+def _headline(f: _Figure) -> str:
+    return f"{f.marker.name}: {figure_value(f.marker, f.raw)}"
 
 
 def strengths_and_growth(skills: Any, turns: Sequence[Any], negative_turn: float = -0.3, n: int = 2,
