@@ -40,103 +40,19 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .tables import SESSION_COLUMNS, TURN_COLUMNS
+from .frames import METADATA_COLUMNS, TURN_DTYPES, column_dtype, typed_frame
 
 if TYPE_CHECKING:  # pandas and the pipeline (spaCy) are imported only when used
     import pandas as pd
 
+    from .config import RunConfig
     from .model import Transcript
     from .pipeline import SessionResult
 
 __all__ = [
     "Analysis", "Problem", "SessionReport", "SESSION_DTYPES", "TURN_DTYPES", "METADATA_COLUMNS",
-    "load", "analyze_folder", "analyze_transcripts", "typed_frame", "plot_skill_trends",
+    "load", "analyze_folder", "analyze_transcripts", "typed_frame", "column_dtype", "plot_skill_trends",
 ]
-
-METADATA_COLUMNS = ("clinician", "session_date", "client", "metadata_source")
-
-_TEXT = {
-    "session_id", "source", "encoding", "pipeline", "clinician_speaker", "client_speaker", "warnings",
-    "speaker", "evidence", "text", "content_hash", "analyzer_version", "analysed_at", "sentence_sentiment",
-}
-_CODES = {
-    "format", "talk_time_basis", "pause_basis", "interruption_basis", "role", "question", "reflection",
-    "clinician", "session_date", "client", "metadata_source",
-}
-# 0/1 columns: those documented as "1 when …" / "1 for …" (no spaCy import needed to know them)
-_FLAGS = {"role_inferred", "backchannel", "interruption"} | {
-    c for c, about in {**SESSION_COLUMNS, **TURN_COLUMNS}.items() if about.startswith("1 ")
-}
-_INTS = {"turn", "first_segment", "source_line", "speaker_switches",
-         "longest_clinician_monologue_words", "longest_client_story_words"}
-
-
-def column_dtype(column: str) -> str:
-    """The documented dtype of a sessions/turns column (see the module docstring)."""
-    if column in _FLAGS:
-        return "boolean"
-    if column in _CODES or column.endswith("_band"):
-        return "string"
-    if column in _TEXT or column.endswith(("_drivers", "_suggestion", "_reason")):
-        return "string"
-    if column in _INTS or column.startswith("n_"):
-        return "Int64"
-    return "Float64"
-
-
-def _skill_cols() -> list[str]:
-    from .skills import skill_columns
-
-    return skill_columns()
-
-
-SESSION_DTYPES: dict[str, str] = {
-    c: column_dtype(c) for c in [*SESSION_COLUMNS, *_skill_cols(), *METADATA_COLUMNS]
-}
-TURN_DTYPES: dict[str, str] = {c: column_dtype(c) for c in [*TURN_COLUMNS]}
-_HISTORY_KEYS = {"content_hash": "string", "analyzer_version": "string", "analysed_at": "string"}
-
-
-def _cast(s: pd.Series, dtype: str, column: str) -> pd.Series:
-    import pandas as pd
-
-    if dtype == "boolean":
-        def to_bool(v: Any) -> Any:
-            if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-                return pd.NA
-            if isinstance(v, str):
-                v = v.strip().lower()
-                return pd.NA if v == "" else v in ("1", "true", "yes")
-            return bool(v)
-
-        return pd.Series(pd.array([to_bool(v) for v in s], dtype="boolean"), index=s.index, name=s.name)
-    if dtype == "string":
-        out = s.astype("string")
-        if column in _CODES or column.endswith("_band"):
-            out = out.mask(out == "", pd.NA)
-        return out
-    num = pd.to_numeric(s, errors="coerce")
-    if dtype == "Int64":
-        try:
-            return num.astype("Int64")
-        except (TypeError, ValueError):  # non-integral values: keep them rather than fail
-            return num.astype("Float64")
-    return num.astype("Float64")
-
-
-def typed_frame(df: pd.DataFrame, kind: str = "session", first: Sequence[str] = ()) -> pd.DataFrame:
-    """Order ``df``'s columns (``first``, documented, then the rest) and give them the documented dtypes."""
-    dtypes = {**(SESSION_DTYPES if kind == "session" else TURN_DTYPES), **_HISTORY_KEYS}
-    order = [c for c in first if c in df.columns]
-    order += [c for c in dtypes if c in df.columns and c not in order]
-    order += [c for c in df.columns if c not in order]
-    df = df.reindex(columns=order)
-    for c in df.columns:
-        dt = dtypes.get(c) or (column_dtype(c) if kind == "session" and c.endswith(("_score", "_band")) else None)
-        if dt:
-            df[c] = _cast(df[c], dt, c)
-    return df.reset_index(drop=True)
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -216,12 +132,14 @@ class Analysis:
         """One row per session: sessions.csv columns, then clinician, session_date, client, metadata_source."""
         import pandas as pd
 
+        from .frames import session_dtypes
+
         rows = []
         for i, r in enumerate(self.results):
             meta = self.metadata[i] if i < len(self.metadata) else {}
             rows.append({**r.session, **{k: meta.get(k, "") for k in METADATA_COLUMNS},
                          **{k: v for k, v in meta.items() if k not in METADATA_COLUMNS and k not in r.session}})
-        df = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=list(SESSION_DTYPES))
+        df = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=list(session_dtypes()))
         return typed_frame(df, "session")
 
     @property
@@ -273,19 +191,11 @@ class Analysis:
         return supervision_table(self.sessions, by=by)
 
 
-def _options(options: Mapping[str, Any]) -> Any:
-    from .pipeline import Options
+def _config(options: Mapping[str, Any]) -> RunConfig:
+    """The run's configuration from the API's keyword arguments (Options fields), loaded once."""
+    from .config import load_config, options_from
 
-    names = {f.name for f in fields(Options)}
-    unknown = sorted(set(options) - names)
-    if unknown:
-        raise TypeError(f"unknown option(s) {unknown}; options are: {', '.join(sorted(names))}")
-    opts = dict(options)
-    if isinstance(opts.get("clinician"), str):
-        opts["clinician"] = (opts["clinician"],)
-    elif "clinician" in opts:
-        opts["clinician"] = tuple(opts["clinician"] or ())
-    return Options(**opts)
+    return load_config(options_from(dict(options)))
 
 
 def _as_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
@@ -316,30 +226,12 @@ def load(path: str | Path, **kw: Any) -> Transcript | list[Transcript]:
     return out[0] if len(out) == 1 else out
 
 
-def _manifest(manifest: Any, paths: list[Path]) -> dict[str, dict[str, Any]]:
-    from .metadata import load_manifest, load_manifests
-
-    if manifest is True:
-        return load_manifests(paths)
-    if not manifest:
-        return {}
-    if isinstance(manifest, (str, Path)):
-        return load_manifest(manifest)
-    return dict(manifest)
-
-
-def _attach(analysis: Analysis, result: SessionResult, manifest: Mapping[str, Any]) -> None:
-    from .errors import AnalyzerError
-    from .metadata import metadata_for_result
-
-    try:
-        meta = metadata_for_result(result, manifest)
-    except AnalyzerError as exc:
-        analysis.errors.append(Problem(result.transcript.source, f"{result.session_id}: {exc}"))
-        meta = {"clinician": "", "session_date": "", "client": "", "metadata_source": "none"}
-    result.session.update({k: meta.get(k, "") for k in METADATA_COLUMNS})
+def _add(analysis: Analysis, result: SessionResult) -> None:
+    """Keep one analysed session (its metadata already attached by the orchestrator)."""
+    if result.metadata_problem:
+        analysis.errors.append(Problem(result.transcript.source, f"{result.session_id}: {result.metadata_problem}"))
     analysis.results.append(result)
-    analysis.metadata.append(meta)
+    analysis.metadata.append(result.metadata)
 
 
 def analyze_folder(
@@ -358,21 +250,19 @@ def analyze_folder(
     of :class:`analyzer.pipeline.Options` (``format``, ``clinician``,
     ``roles_file``, ``spacy_model``, ``settings_file``, ``skill_map_file``).
     """
-    from . import io as readers
-    from .pipeline import analyze_files
+    from .orchestrator import SessionStream
 
-    opts = _options(options)
-    plist = _as_paths(paths)
-    meta = _manifest(manifest, plist)
-    files, missing = readers.discover(plist)
+    stream = SessionStream(_as_paths(paths), _config(options), jobs=jobs, manifest=manifest)
+    if stream.manifest_error is not None:
+        raise stream.manifest_error
     analysis = Analysis()
-    analysis.errors.extend(Problem(m.split(":", 1)[0], m) for m in missing)
-    for fr in analyze_files(files, opts, jobs):
+    analysis.errors.extend(Problem(m.split(":", 1)[0], m) for m in stream.missing)
+    for fr in stream:
         analysis.warnings.extend(fr.warnings)
         if fr.error:
             analysis.errors.append(Problem(str(fr.path), fr.error))
         for sr in fr.sessions:
-            _attach(analysis, sr, meta)
+            _add(analysis, sr)
     return analysis
 
 
@@ -389,22 +279,27 @@ def analyze_transcripts(
     columns, else its file name.
     """
     from .model import Transcript as _Transcript
+    from .orchestrator import attach_metadata, load_manifest_index
     from .pipeline import analyze
 
     items = [transcripts] if isinstance(transcripts, _Transcript) else list(transcripts)
-    opts = _options(options)
-    if manifest is True:
-        meta = _manifest(True, sorted({Path(t.source).parent for t in items}))
-    else:
-        meta = _manifest(manifest, [])
+    config = _config(options)
+    folders = sorted({Path(t.source).parent for t in items}) if manifest is True else []
+    meta = load_manifest_index(manifest or False, folders)
     analysis = Analysis()
-    for sr in analyze(items, opts):
-        _attach(analysis, sr, meta)
+    for sr in analyze(items, config):
+        attach_metadata(sr, meta)
+        _add(analysis, sr)
     return analysis
 
 
 def __getattr__(name: str) -> Any:
-    """Plot helpers, loaded on first use: plot_skill_trends and everything in analyzer.report.plots."""
+    """SESSION_DTYPES (needs the skill map, so read on first use, never at import) and the plot helpers,
+    loaded on first use: plot_skill_trends and everything in analyzer.report.plots."""
+    if name == "SESSION_DTYPES":
+        from .frames import session_dtypes
+
+        return session_dtypes()
     if name == "plot_skill_trends":
         from .report.trends import plot_skill_trends
 

@@ -16,7 +16,8 @@ from . import __version__
 from . import io as readers
 from .errors import AnalyzerError
 from .nlp import DEFAULT_PIPELINE, build_nlp, pipeline_label
-from .pipeline import FileResult, Options
+from .config import Options, load_config
+from .pipeline import FileResult
 from .run import run_analysis
 from .tables import AtomicCSV
 
@@ -43,6 +44,8 @@ def cli() -> None:
               help="A roles TOML to use instead of the shipped models/roles.toml.")
 @click.option("--skill-map", "skill_map_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A skill map TOML to use instead of the shipped models/skill_map.toml.")
+@click.option("--settings", "settings_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Marker thresholds TOML to use instead of the shipped models/markers.toml.")
 @click.option("--spacy-model", default=None, metavar="NAME",
               help=f"An installed spaCy pipeline to use (default {DEFAULT_PIPELINE}, which needs no download).")
 @click.option("--history", "history_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -55,9 +58,9 @@ def cli() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes to use.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the final summary.")
 def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: tuple[str, ...],
-            roles_file: str | None, skill_map_file: str | None, spacy_model: str | None, history_file: Path | None,
-            no_history: bool, no_reports: bool, no_manifest: bool, print_transcript: bool, jobs: int,
-            quiet: bool) -> None:
+            roles_file: str | None, skill_map_file: str | None, settings_file: str | None, spacy_model: str | None,
+            history_file: Path | None, no_history: bool, no_reports: bool, no_manifest: bool, print_transcript: bool,
+            jobs: int, quiet: bool) -> None:
     """Analyse transcripts (files or folders, searched recursively) into tables and reports.
 
     Writes OUT/turns.csv, sessions.csv, evidence.csv, reports/*.html, index.html
@@ -67,12 +70,13 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
     files, _ = readers.discover(paths)
     if not files and all(p.exists() for p in paths):
         raise click.ClickException("no transcripts found (supported: " + ", ".join(sorted(readers.SUFFIXES)) + ")")
+    options = Options(format=fmt, clinician=clinician, roles_file=roles_file, spacy_model=spacy_model,
+                      skill_map_file=skill_map_file, settings_file=settings_file)
     try:
-        nlp = build_nlp(spacy_model)
+        config = load_config(options)  # every configuration file is read and checked once, here
+        nlp = build_nlp(config.options.spacy_model)
     except AnalyzerError as exc:
         raise click.ClickException(str(exc)) from exc
-    options = Options(format=fmt, clinician=clinician, roles_file=roles_file, spacy_model=spacy_model,
-                      skill_map_file=skill_map_file)
     if not quiet:
         click.echo(f"Analysing {len(files)} file(s) with {pipeline_label(nlp)} → {out_dir}", err=True)
     history: Path | bool = False if no_history else (history_file or True)
@@ -94,7 +98,7 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
     try:
         if bar:
             bar.__enter__()
-        summary = run_analysis(paths, out_dir, options, jobs=jobs, history=history, manifest=not no_manifest,
+        summary = run_analysis(paths, out_dir, config, jobs=jobs, history=history, manifest=not no_manifest,
                                reports=not no_reports, on_file=on_file, print_transcript=print_transcript)
     except AnalyzerError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -151,10 +155,12 @@ def export(history_file: Path, out_file: Path, by: str) -> None:
 @click.option("--ratings", "ratings_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Session rating file(s) to correlate with analyzer figures ([ratings] in the mapping).")
 @click.option("--spacy-model", default=None, metavar="NAME", help="An installed spaCy pipeline to use.")
+@click.option("--settings", "settings_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Marker thresholds TOML to use instead of the shipped models/markers.toml.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the per-code figures to this CSV.")
 def evaluate(table: Path, mapping_file: str, unpunctuated: bool, ratings_files: tuple[str, ...],
-             spacy_model: str | None, out_file: Path | None) -> None:
+             spacy_model: str | None, settings_file: str | None, out_file: Path | None) -> None:
     """Compare the analyzer's turn codes with a human-coded utterance TABLE (CSV).
 
     Prints precision, recall, F1 and Cohen's kappa per code on clinician turns,
@@ -164,8 +170,9 @@ def evaluate(table: Path, mapping_file: str, unpunctuated: bool, ratings_files: 
     from .evaluate import evaluate as run_evaluation
 
     try:
+        config = load_config(Options(spacy_model=spacy_model, settings_file=settings_file))
         result = run_evaluation(table, mapping_file, unpunctuated=unpunctuated, ratings_files=ratings_files,
-                                spacy_model=spacy_model)
+                                config=config)
     except AnalyzerError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(result.format())

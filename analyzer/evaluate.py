@@ -26,12 +26,11 @@ from typing import Any
 from .agreement import BinaryAgreement, binary_agreement, cohen_kappa, roc_auc, spearman
 from .errors import ConfigError, FormatError
 from .model import Segment, Transcript, merge_segments
+from .config import Options, RunConfig, load_config
+from .nlp import build_nlp
 from .pipeline import analyze_transcript
 from .resources import load_toml
 from .roles import assign_roles
-from .nlp import build_nlp
-from .markers.settings import load_settings
-from .skills import load_skill_map
 
 TYPE_CODES = {"question_type": ("question", ("open", "closed")), "reflection_type": ("reflection", ("simple", "complex"))}
 
@@ -166,24 +165,30 @@ def _clock(value: str | None) -> float | None:
 
 
 def _transcript(sid: str, rows: list[dict[str, str]], mapping: Mapping, source: str,
-                transform: Callable[[str], str] | None) -> Transcript:
+                transform: Callable[[str], str] | None, roles_file: str | None = None) -> Transcript:
     cols = mapping.columns
     segs = [
         Segment(i + 1, row[cols["speaker"]].strip(), transform(row[cols["text"]]) if transform else row[cols["text"]],
                 _clock(row.get(cols.get("start", ""), "")), None, None)
         for i, row in enumerate(rows)
     ]
-    roles, inferred, notes = assign_roles(segs)
+    roles, inferred, notes = assign_roles(segs, roles_file=roles_file)
     return Transcript(sid, source, merge_segments(segs, roles), "csv", "utf-8", inferred, tuple(notes))
 
 
 def evaluate(table: str | Path, mapping_file: str | Path, *, unpunctuated: bool = False,
              ratings_files: Sequence[str | Path] = (), spacy_model: str | None = None,
-             progress: Callable[[int, int], None] | None = None) -> EvaluationResult:
-    """Compare the analyzer with the human codes in ``table`` as described by ``mapping_file``."""
+             progress: Callable[[int, int], None] | None = None,
+             config: RunConfig | None = None) -> EvaluationResult:
+    """Compare the analyzer with the human codes in ``table`` as described by ``mapping_file``.
+
+    ``config`` is the run's configuration (thresholds, skill map, roles); without one the shipped
+    files are loaded, with ``spacy_model`` as the pipeline.
+    """
     mapping = load_mapping(mapping_file)
     sessions = _read_table(Path(table), mapping)
-    nlp, settings, skill_map = build_nlp(spacy_model), load_settings(), load_skill_map()
+    config = config or load_config(Options(spacy_model=spacy_model))
+    nlp = build_nlp(config.options.spacy_model)
     gold: dict[str, list[Any]] = defaultdict(list)
     pred: dict[str, list[Any]] = defaultdict(list)
     labels: dict[str, bool] = {}
@@ -194,10 +199,10 @@ def evaluate(table: str | Path, mapping_file: str | Path, *, unpunctuated: bool 
         if progress:
             progress(k, len(sessions))
         try:
-            tr = _transcript(sid, rows, mapping, str(table), transform)
+            tr = _transcript(sid, rows, mapping, str(table), transform, config.roles_file)
         except FormatError:
             continue  # e.g. a session with one speaker: nothing to compare
-        result = analyze_transcript(tr, nlp, settings, skill_map)
+        result = analyze_transcript(tr, nlp, config)
         rows_out.append(result.session)
         if mapping.positive_label is not None and mapping.columns.get("session_label"):
             labels[sid] = rows[0][mapping.columns["session_label"]] == mapping.positive_label

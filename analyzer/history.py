@@ -331,11 +331,11 @@ class History:
 
         Columns: ``KEY_COLUMNS`` first, then the sessions.csv columns (in
         SESSION_COLUMNS + skill column order, extra stored columns after),
-        with the dtypes documented in :data:`analyzer.api.SESSION_DTYPES`.
+        with the dtypes documented in :data:`analyzer.api.SESSION_DTYPES` (:mod:`analyzer.frames`).
         """
         import pandas as pd
 
-        from .api import typed_frame
+        from .frames import typed_frame
 
         recs = self.records(all_versions)
         return typed_frame(pd.DataFrame.from_records(recs), "session", first=KEY_COLUMNS)

@@ -10,22 +10,26 @@ over processes.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import io as readers
+from .config import Options, RunConfig, default_config, load_config
 from .errors import AnalyzerError
 from .markers import SessionMarkers, TurnCodes, code_session
-from .markers.settings import MarkerSettings, load_settings
 from .model import Transcript
 from .nlp import build_nlp, pipe_texts, pipeline_label
+
+if TYPE_CHECKING:
+    from .skills import SessionSkills, SkillMap
+
+__all__ = ["Options", "RunConfig", "SessionResult", "FileResult", "analyze_transcript", "analyze_file",
+           "analyze_files", "analyze", "annotate", "turn_row", "session_row"]
 
 
 @dataclass
@@ -35,9 +39,10 @@ class SessionResult:
     transcript: Transcript
     markers: SessionMarkers
     session: dict[str, Any]
-    skills: Any = None  # analyzer.skills.SessionSkills where a skill map was applied
-    settings: MarkerSettings | None = None  # the run's marker settings (the report reads its thresholds)
-    skill_map: Any = None  # the run's skill map (bands and figure lines for the report)
+    skills: SessionSkills | None = None  # where a skill map was applied
+    config: RunConfig | None = None  # the run's configuration: the report and plots read it
+    metadata: dict[str, Any] = field(default_factory=dict)  # clinician, session_date, client, metadata_source
+    metadata_problem: str = ""  # why the metadata could not be read (the session then has none)
 
     @property
     def session_id(self) -> str:
@@ -137,14 +142,18 @@ def session_row(transcript: Transcript, markers: SessionMarkers, pipeline: str) 
 def analyze_transcript(
     transcript: Transcript,
     nlp: Language | None = None,
-    settings: MarkerSettings | None = None,
-    skill_map: Any = None,
+    config: RunConfig | None = None,
+    skill_map: SkillMap | bool | None = None,
 ) -> SessionResult:
-    """Analyse one transcript: annotate, detect markers, score skills, build its session row."""
-    nlp = nlp or build_nlp()
+    """Analyse one transcript: annotate, detect markers, score skills, build its session row.
+
+    ``config`` is the run's configuration (the shipped one when None); ``skill_map`` replaces its skill
+    map, and ``False`` skips skill scoring.
+    """
+    config = config or default_config()
+    nlp = nlp or build_nlp(config.options.spacy_model)
     docs = annotate(transcript, nlp)
-    settings = settings or load_settings()
-    markers = code_session(transcript, docs, settings)
+    markers = code_session(transcript, docs, config.settings)
     # The markers cache per-Doc results in ``Doc.user_data`` that point back to the Doc (token lists,
     # matched Spans); dropping them breaks those cycles, so each Doc is freed right here by reference
     # counting instead of piling up for Python's cycle collector (which then costs a quarter of the run).
@@ -152,87 +161,63 @@ def analyze_transcript(
         doc.user_data.clear()
     del docs  # never hold Docs longer than one session
     row = session_row(transcript, markers, pipeline_label(nlp))
-    result = SessionResult(transcript, markers, row, settings=settings)
+    result = SessionResult(transcript, markers, row, config=config)
     if skill_map is not False:
-        from .skills import apply_skills, load_skill_map
+        from .skills import apply_skills
 
-        result.skill_map = skill_map or load_skill_map()
-        apply_skills(result, result.skill_map)
+        apply_skills(result, skill_map if skill_map not in (None, True) else config.skill_map)  # type: ignore[arg-type]
     return result
 
 
-@dataclass(frozen=True)
-class Options:
-    """Options for a run over files (the CLI's flags)."""
-
-    format: str | None = None
-    clinician: tuple[str, ...] = ()
-    roles_file: str | None = None
-    spacy_model: str | None = None
-    settings_file: str | None = None
-    skill_map_file: str | None = None
-
-
-def analyze_file(path: str | Path, options: Options = Options()) -> FileResult:
+def analyze_file(path: str | Path, config: RunConfig | Options | None = None) -> FileResult:
     """Read and analyse one file; an AnalyzerError becomes ``FileResult.error`` instead of stopping a batch."""
     path = Path(path)
     result = FileResult(path)
     try:
-        transcripts = readers.read(path, format=options.format, clinician=options.clinician, roles_file=options.roles_file)
-        nlp = build_nlp(options.spacy_model)
-        settings = load_settings(options.settings_file)
-        skill_map = _skill_map(options.skill_map_file)
+        config = _config(config)
+        transcripts = readers.read(path, format=config.format, clinician=config.clinician, roles_file=config.roles_file)
+        nlp = build_nlp(config.options.spacy_model)
         for tr in transcripts:
             result.warnings.extend(f"{tr.session_id}: {w}" for w in tr.warnings)
-            result.sessions.append(analyze_transcript(tr, nlp, settings, skill_map))
+            result.sessions.append(analyze_transcript(tr, nlp, config))
     except AnalyzerError as exc:
         result.error = str(exc)
         result.sessions.clear()
     return result
 
 
-def _skill_map(path: str | None) -> Any:
-    """The skill map, read once per file version (a run reads it once, not once per transcript)."""
-    stamp = None
-    if path:
-        try:
-            st = os.stat(path)
-            stamp = (st.st_mtime_ns, st.st_size)
-        except OSError:
-            pass  # load_skill_map reports the missing file
-    return _load_skill_map(path, stamp)
+def _config(config: RunConfig | Options | None) -> RunConfig:
+    """A RunConfig from either a RunConfig (used as is) or Options (loaded and validated now)."""
+    if isinstance(config, RunConfig):
+        return config
+    return load_config(config) if config is not None else default_config()
 
 
-@lru_cache(maxsize=8)
-def _load_skill_map(path: str | None, stamp: tuple[int, int] | None) -> Any:
-    # a map that fails to load raises and is not cached, so every file still reports the error
-    from .skills import load_skill_map
-
-    return load_skill_map(path)
-
-
-def _analyze_file_star(args: tuple[Path, Options]) -> FileResult:
+def _analyze_file_star(args: tuple[Path, RunConfig]) -> FileResult:
     return analyze_file(*args)
 
 
-def analyze_files(paths: Sequence[str | Path], options: Options = Options(), jobs: int = 1) -> Iterator[FileResult]:
+def analyze_files(
+    paths: Sequence[str | Path], config: RunConfig | Options | None = None, jobs: int = 1
+) -> Iterator[FileResult]:
     """Analyse files in order, one result per file, in ``jobs`` processes.
 
     Results stream: each file's result is yielded as soon as it is ready (in
     input order) so a caller can write it and let it go.
     """
     paths = [Path(p) for p in paths]
+    run_config = _config(config)  # loaded once, before any work: a bad file stops the run here
     if jobs <= 1 or len(paths) <= 1:
         for p in paths:
-            yield analyze_file(p, options)
+            yield analyze_file(p, run_config)
         return
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
     with ctx.Pool(processes=jobs) as pool:
-        yield from pool.imap(_analyze_file_star, ((p, options) for p in paths), chunksize=1)
+        yield from pool.imap(_analyze_file_star, ((p, run_config) for p in paths), chunksize=1)
 
 
 def analyze(
-    sources: Iterable[str | Path | Transcript], options: Options = Options(), jobs: int = 1
+    sources: Iterable[str | Path | Transcript], options: RunConfig | Options | None = None, jobs: int = 1
 ) -> Iterator[SessionResult]:
     """Analyse transcripts or files/folders; yields sessions and raises on the first unreadable file.
 
@@ -241,17 +226,16 @@ def analyze(
     items = list(sources)
     transcripts = [s for s in items if isinstance(s, Transcript)]
     paths = [s for s in items if not isinstance(s, Transcript)]
+    config = _config(options)
     if transcripts:
-        nlp = build_nlp(options.spacy_model)
-        settings = load_settings(options.settings_file)
-        skill_map = _skill_map(options.skill_map_file)
+        nlp = build_nlp(config.options.spacy_model)
         for tr in transcripts:
-            yield analyze_transcript(tr, nlp, settings, skill_map)
+            yield analyze_transcript(tr, nlp, config)
     if paths:
         files, missing = readers.discover(paths)
         if missing:
             raise AnalyzerError("; ".join(missing))
-        for fr in analyze_files(files, options, jobs):
+        for fr in analyze_files(files, config, jobs):
             if fr.error:
                 raise AnalyzerError(fr.error)
             yield from fr.sessions

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import io as readers
+from .config import Options, RunConfig, load_config
 from .errors import AnalyzerError
-from .pipeline import FileResult, Options, analyze_files
-from .skills import load_skill_map, skill_columns
+from .orchestrator import METADATA_KEYS, SessionStream
+from .pipeline import FileResult, SessionResult
+from .skills import SkillMap, load_skill_map, skill_columns
 from .tables import EVIDENCE_COLUMNS, SESSION_COLUMNS, TURN_COLUMNS, AtomicCSV
 
-METADATA_KEYS = ("clinician", "session_date", "client", "metadata_source")
+__all__ = ["RunSummary", "run_analysis", "session_columns", "METADATA_KEYS"]
 
 
 @dataclass
@@ -45,15 +46,90 @@ class RunSummary:
         return not self.failed
 
 
-def session_columns(skill_map_file: str | None = None) -> list[str]:
+def session_columns(skill_map: SkillMap | str | None = None) -> list[str]:
     """sessions.csv columns for a skill map: the fixed columns, the skill columns, then warnings."""
-    return list(SESSION_COLUMNS) + skill_columns(load_skill_map(skill_map_file)) + ["warnings"]
+    smap = skill_map if isinstance(skill_map, SkillMap) else load_skill_map(skill_map)
+    return list(SESSION_COLUMNS) + skill_columns(smap) + ["warnings"]
+
+
+class _Outputs:
+    """The run's three tables (written atomically), its reports and its history, fed one session at a time."""
+
+    def __init__(self, out: Path, config: RunConfig, history: Path | None, reports: bool,
+                 print_transcript: bool = False) -> None:
+        from .history import History
+
+        self.out = out
+        self.config = config
+        self.reports = reports
+        self.print_transcript = print_transcript
+        self.hist = History(history).open() if history is not None else None
+        # earlier sessions, for each report's "since the previous session" line
+        self.earlier = self.hist.records() if self.hist is not None and reports else []
+        self.turns = AtomicCSV(out / "turns.csv", list(TURN_COLUMNS))
+        self.evidence = AtomicCSV(out / "evidence.csv", list(EVIDENCE_COLUMNS))
+        self.sessions = AtomicCSV(out / "sessions.csv", session_columns(config.skill_map))
+        self.session_rows: list[dict[str, Any]] = []
+
+    @property
+    def writers(self) -> tuple[AtomicCSV, AtomicCSV, AtomicCSV]:
+        return self.turns, self.evidence, self.sessions
+
+    def add(self, sr: SessionResult) -> str | None:
+        """Write one session everywhere; returns its report's path relative to the output folder."""
+        self.turns.write_all(sr.turn_rows())
+        self.evidence.write_all(sr.evidence_rows())
+        self.sessions.write(sr.session)
+        report = None
+        if self.reports:
+            from .report import report_filename, write_session_report
+
+            write_session_report(sr, self.out, print_transcript=self.print_transcript)
+            report = report_filename(sr.session_id)
+        if self.hist is not None:
+            self.hist.add(sr, metadata=sr.metadata)
+        self.session_rows.append(sr.session)
+        return report
+
+    def commit(self, reports: dict[str, str]) -> Path | None:
+        """Move the tables into place and write index.html (with the trends where a history is kept)."""
+        for w in self.writers:
+            w.commit()
+        if not self.reports:
+            return None
+        from .report import write_index
+        from .report.trends import trends_html_section
+
+        smap = self.config.skill_map
+        _add_previous_sessions(self.out, reports, self.session_rows, self.earlier, smap)
+        extra = [trends_html_section(self.hist.sessions_frame(), smap)] if self.hist is not None else []
+        return write_index(self.session_rows, reports, self.out, extra_sections=extra, skill_map=smap)
+
+    def abort(self) -> None:
+        for w in self.writers:
+            w.abort()
+
+    def close(self) -> None:
+        if self.hist is not None:
+            self.hist.close()
+
+
+def _note_file(summary: RunSummary, fr: FileResult) -> None:
+    """Record one file's error and warnings, and each session's metadata problem and inferred roles."""
+    if fr.error:
+        summary.failed.append(fr.error)
+    summary.warnings.extend(f"{fr.path}: {w}" for w in fr.warnings)
+    for sr in fr.sessions:
+        if sr.metadata_problem:
+            summary.warnings.append(f"{sr.session_id}: metadata ignored: {sr.metadata_problem}")
+        if sr.transcript.role_inferred:
+            summary.inferred.append(sr.session_id)
 
 
 def run_analysis(
     paths: Sequence[str | Path],
     out_dir: str | Path,
-    options: Options = Options(),
+    options: Options | RunConfig = Options(),
     *,
     jobs: int = 1,
     history: str | Path | None | bool = True,
@@ -64,100 +140,59 @@ def run_analysis(
 ) -> RunSummary:
     """Analyse ``paths`` into ``out_dir``; returns a :class:`RunSummary`.
 
-    ``history``: True writes ``out_dir/history.sqlite``, a path writes there,
-    False/None writes none.  ``on_file`` is called after each file (progress,
-    messages).  ``print_transcript`` keeps the transcript in the printed
-    reports (by default it shows on screen only).  Raises AnalyzerError only for problems that stop the whole run
-    (a bad skill map, an unreadable history); problems with one file are
-    recorded in ``failed`` and the run goes on.
+    ``options`` are the run's options (or an already loaded RunConfig).  ``history``: True writes
+    ``out_dir/history.sqlite``, a path writes there, False/None writes none.  ``on_file`` is called
+    after each file (progress, messages).  ``print_transcript`` keeps the transcript in the printed
+    reports (by default it shows on screen only).  Raises AnalyzerError only for problems that stop the whole
+    run (a bad settings file or skill map, an unreadable history); problems with one file are recorded
+    in ``failed`` and the run goes on.
     """
-    from .history import History, default_path
-    from .metadata import load_manifests, metadata_for_result
+    from .history import default_path
 
     started = time.perf_counter()
     out = Path(out_dir)
     summary = RunSummary(out)
-    columns = session_columns(options.skill_map_file)  # a bad skill map stops here, before any work
-    files, missing = readers.discover(paths)
-    summary.failed.extend(missing)
-    summary.files = len(files)
-    meta_index: dict[str, Any] = {}
-    if manifest:
-        try:
-            meta_index = load_manifests(paths)
-        except AnalyzerError as exc:
-            summary.failed.append(str(exc))
-    hist = None
+    # a bad settings file or skill map stops here, before any work
+    config = options if isinstance(options, RunConfig) else load_config(options)
+    stream = SessionStream(paths, config, jobs=jobs, manifest=manifest)
+    summary.failed.extend(stream.missing)
+    if stream.manifest_error is not None:
+        summary.failed.append(str(stream.manifest_error))
+    summary.files = len(stream.files)
     if history:
         summary.history = default_path(out) if history is True else Path(history)
-        hist = History(summary.history).open()
-    earlier = hist.records() if hist is not None and reports else []  # for "since the previous session"
-    session_rows: list[dict[str, Any]] = []
-    writers = [AtomicCSV(out / "turns.csv", list(TURN_COLUMNS)), AtomicCSV(out / "evidence.csv", list(EVIDENCE_COLUMNS)),
-               AtomicCSV(out / "sessions.csv", columns)]
-    turns_csv, evidence_csv, sessions_csv = writers
+    outputs = _Outputs(out, config, summary.history, reports, print_transcript)
     try:
-        for fr in analyze_files(files, options, jobs=jobs):
-            if fr.error:
-                summary.failed.append(fr.error)
-            summary.warnings.extend(f"{fr.path}: {w}" for w in fr.warnings)
+        for fr in stream:
+            _note_file(summary, fr)
             for sr in fr.sessions:
-                try:
-                    meta = metadata_for_result(sr, meta_index)
-                except AnalyzerError as exc:
-                    summary.warnings.append(f"{sr.session_id}: metadata ignored: {exc}")
-                    meta = {"metadata_source": "none"}
-                sr.session.update({k: meta.get(k, "") for k in METADATA_KEYS})
                 summary.sessions += 1
-                if sr.transcript.role_inferred:
-                    summary.inferred.append(sr.session_id)
-                turns_csv.write_all(sr.turn_rows())
-                evidence_csv.write_all(sr.evidence_rows())
-                sessions_csv.write(sr.session)
-                if reports:
-                    from .report import report_filename, write_session_report
-
-                    write_session_report(sr, out, print_transcript=print_transcript)
-                    summary.reports[sr.session_id] = report_filename(sr.session_id)
-                if hist is not None:
-                    hist.add(sr, metadata=meta)
-                session_rows.append(sr.session)
+                report = outputs.add(sr)
+                if report:
+                    summary.reports[sr.session_id] = report
             if on_file:
                 on_file(fr)
         if summary.sessions == 0:
             # nothing analysed: keep whatever an earlier run left in the folder rather than empty it
-            for w in writers:
-                w.abort()
-            summary.elapsed_s = time.perf_counter() - started
-            return summary
-        for w in writers:
-            w.commit()
-        if reports:
-            _add_previous_sessions(out, summary.reports, session_rows, earlier, options.skill_map_file)
-            from .report import write_index
-            from .report.trends import trends_html_section
-
-            skill_map = load_skill_map(options.skill_map_file)
-            extra = [trends_html_section(hist.sessions_frame(), skill_map)] if hist is not None else []
-            summary.index = write_index(session_rows, summary.reports, out, extra_sections=extra, skill_map=skill_map)
+            outputs.abort()
+        else:
+            summary.index = outputs.commit(summary.reports)
     except BaseException:
-        for w in writers:
-            w.abort()
+        outputs.abort()
         raise
     finally:
-        if hist is not None:
-            hist.close()
+        outputs.close()
     summary.elapsed_s = time.perf_counter() - started
     return summary
 
 
 def _add_previous_sessions(out: Path, reports: dict[str, str], rows: list[dict[str, Any]],
-                           earlier: list[dict[str, Any]], skill_map_file: str | None) -> None:
+                           earlier: list[dict[str, Any]], skill_map: SkillMap) -> None:
     """Fill each report's change since the clinician's previous session, once every session's date is known."""
     from .report import add_previous_session
     from .report.summary import previous_session
 
-    skills = [(s.key, s.label) for s in load_skill_map(skill_map_file).skills]
+    skills = [(s.key, s.label) for s in skill_map.skills]
     known = earlier + rows
     for row in rows:
         prev = previous_session(row, known)

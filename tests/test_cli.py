@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer import run as run_module
+from analyzer import orchestrator as orchestrator_module
 from analyzer.cli import cli
 from analyzer.tables import EVIDENCE_COLUMNS, SESSION_COLUMNS, TURN_COLUMNS
 
@@ -98,15 +98,15 @@ def test_a_crash_mid_run_keeps_earlier_outputs(tmp_path, monkeypatch):
     out = tmp_path / "out"
     assert CliRunner().invoke(cli, ["analyze", str(tmp_path / "a.txt"), "--out", str(out)]).exit_code == 0
     before = (out / "sessions.csv").read_bytes()
-    real = run_module.analyze_files
+    real = orchestrator_module.analyze_files  # the one loop both the CLI and the notebook API run
 
-    def crashing(files, options, jobs=1):
-        for i, fr in enumerate(real(files, options, jobs)):
+    def crashing(files, config, jobs=1):
+        for i, fr in enumerate(real(files, config, jobs)):
             if i == 1:
                 raise RuntimeError("disk on fire")
             yield fr
 
-    monkeypatch.setattr(run_module, "analyze_files", crashing)
+    monkeypatch.setattr(orchestrator_module, "analyze_files", crashing)
     result = CliRunner().invoke(cli, ["analyze", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--out", str(out)])
     assert result.exit_code != 0
     assert (out / "sessions.csv").read_bytes() == before

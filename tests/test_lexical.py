@@ -7,6 +7,9 @@ import re
 import pytest
 
 from analyzer.markers.lexical import LEXICAL_CODES, code_lexical, filler_hits, is_backchannel
+from analyzer.markers.settings import load_settings
+
+SHIPPED_MAX_WORDS = load_settings().backchannel_max_words
 
 
 def unpunct(text: str) -> str:
@@ -155,7 +158,7 @@ def test_dismissive_imperative_is_not_advice(nlp):
      "i see", "Yes.", "Um, okay."],
 )
 def test_backchannels(nlp, text):
-    ok, hit = is_backchannel(nlp(text))
+    ok, hit = is_backchannel(nlp(text), SHIPPED_MAX_WORDS)
     assert ok and hit.rule_id == "lexicon:backchannels" and hit.text == text
 
 
@@ -165,7 +168,7 @@ def test_backchannels(nlp, text):
      "Um.", "", "I see what you mean about him", "right right right right right right"],
 )
 def test_not_backchannels(nlp, text):
-    assert is_backchannel(nlp(text)) == (False, None)
+    assert is_backchannel(nlp(text), SHIPPED_MAX_WORDS) == (False, None)
 
 
 def test_fillers(nlp):

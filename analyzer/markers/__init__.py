@@ -23,7 +23,7 @@ from .lexical import LEXICAL_CODES, code_lexical, is_backchannel
 from .questions import classify_question
 from .reflections import classify_reflection
 from .sentiment import get_scorer
-from .settings import MarkerSettings, load_settings
+from .settings import MarkerSettings
 from .talk import talk_figures, turn_timing
 
 __all__ = ["TurnCodes", "SessionMarkers", "code_session", "Hit", "TURN_FLAGS"]
@@ -85,9 +85,11 @@ class SessionMarkers:
     figures: dict[str, Any]
 
 
-def code_session(transcript: Transcript, docs: Sequence[Doc], settings: MarkerSettings | None = None) -> SessionMarkers:
-    """Detect every marker in every turn of ``transcript`` (``docs`` are its turns' Docs, in order)."""
-    settings = settings or load_settings()
+def code_session(transcript: Transcript, docs: Sequence[Doc], settings: MarkerSettings) -> SessionMarkers:
+    """Detect every marker in every turn of ``transcript`` (``docs`` are its turns' Docs, in order).
+
+    ``settings`` are the run's thresholds (``RunConfig.settings``); nothing here reads models/markers.toml.
+    """
     turns = transcript.turns
     if len(docs) != len(turns):
         raise ValueError("one Doc per turn is required")
@@ -96,7 +98,7 @@ def code_session(transcript: Transcript, docs: Sequence[Doc], settings: MarkerSe
     codes: list[TurnCodes] = []
     for turn, doc in zip(turns, docs):
         n = count_words(doc)
-        bc, bc_hit = is_backchannel(doc) if n <= settings.backchannel_max_words else (False, None)
+        bc, bc_hit = is_backchannel(doc, settings.backchannel_max_words)
         tc = TurnCodes(turn=turn, n_words=n, backchannel=bc, flags={f: False for f in TURN_FLAGS})
         if bc_hit:
             tc.hits.append(bc_hit)

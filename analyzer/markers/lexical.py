@@ -289,14 +289,12 @@ def _word_texts(doc: Doc) -> list[str]:
     return ["".join(lowers[i] for i in range(s, e) if not puncts[i]) for s, e in _word_bounds(doc)]
 
 
-def is_backchannel(doc: Doc) -> tuple[bool, Hit | None]:
+def is_backchannel(doc: Doc, max_words: int) -> tuple[bool, Hit | None]:
     """A short turn made only of backchannel tokens ("mm-hmm", "yeah", "right", "okay", "i see" ...),
-    punctuated or not, optionally with fillers ("um, okay"); at most ``[backchannel] max_words`` words
-    (models/markers.toml).  The hit spans the whole turn, rule ``lexicon:backchannels``."""
-    from .settings import load_settings
-
+    punctuated or not, optionally with fillers ("um, okay"); at most ``max_words`` words (the run's
+    ``[backchannel] max_words``).  The hit spans the whole turn, rule ``lexicon:backchannels``."""
     words = _word_texts(doc)
-    if not words or len(words) > load_settings().backchannel_max_words:
+    if not words or len(words) > max_words:
         return False, None
     entries, longest = _backchannel_entries()
     fillers = word_list(FILLER_LEXICON)

@@ -26,7 +26,7 @@ from urllib.parse import quote as url_quote
 
 from ..tables import SESSION_COLUMNS, write_text_atomic
 from ..tables import cell_number as _number
-from . import sections
+from . import plots, sections
 from .summary import clock
 
 __all__ = [
@@ -420,8 +420,22 @@ def _untimed_reason(result: Any) -> str:
     return "start times only, no end times" if result.transcript.has_times else "no timestamps"
 
 
+def _run_settings(result: Any) -> Any:
+    """The thresholds the session was analysed with (the run's configuration)."""
+    return plots._settings(result)
+
+
+def _miti(result: Any, figure: str, fair: float, good: float) -> tuple[float, float]:
+    """(fair, good) for a MITI figure from the run's settings ([miti] in models/markers.toml)."""
+    return _run_settings(result).miti.get(figure, (fair, good))
+
+
 def _figures_section(result: Any) -> str:
     row = result.session
+    fast_s = _run_settings(result).fast_response_s
+    rq_fair, rq_good = _miti(result, "reflection_to_question_ratio", 1, 2)
+    cr_fair, cr_good = _miti(result, "percent_complex_reflections", 40, 50)
+    po_fair, po_good = _miti(result, "percent_open_questions", 50, 70)
     g = lambda key: _number(row.get(key))  # noqa: E731
     timed = row.get("talk_time_basis") == "timestamps"
     no_ts = _untimed_reason(result)
@@ -446,12 +460,12 @@ def _figures_section(result: Any) -> str:
     mp = g("median_pause_before_response_s")
     if mp is not None:
         fast = g("share_fast_responses")
-        note = "basis: timestamps" + (f"; {_pct(fast)} of responses under 0.5 s" if fast is not None else "")
+        note = "basis: timestamps" + (f"; {_pct(fast)} of responses under {fast_s:g} s" if fast is not None else "")
         rows.append(("Median pause before responding", f"{_fmt(mp)} s", note, "median_pause_before_response_s"))
     else:
         rows.append(("Median pause before responding",
                      _dash(no_ts if not timed else "no timed clinician responses to the client"),
-                     "under 0.5 s reads as rushing in", "median_pause_before_response_s"))
+                     f"under {fast_s:g} s reads as rushing in", "median_pause_before_response_s"))
     ni = g("n_interruptions")
     basis = _text(row.get("interruption_basis"))
     per10 = g("interruptions_per_10_min")
@@ -467,14 +481,14 @@ def _figures_section(result: Any) -> str:
                      f"{nr:.0f} reflections ({_fmt(g('n_complex_reflections') or 0, 0)} complex)",
                      "clinician turns coded", "n_questions"))
     rq = g("reflection_to_question_ratio")
-    rows.append(("Reflection : question (R:Q)", (f"{_fmt(rq)}" + _miti_status(rq, 1, 2)) if rq is not None else _dash("no questions asked"),
-                 "MITI 4.2.1: fair ≥ 1, good ≥ 2", "reflection_to_question_ratio"))
+    rows.append(("Reflection : question (R:Q)", (f"{_fmt(rq)}" + _miti_status(rq, rq_fair, rq_good)) if rq is not None else _dash("no questions asked"),
+                 f"MITI 4.2.1: fair ≥ {rq_fair:g}, good ≥ {rq_good:g}", "reflection_to_question_ratio"))
     cr = g("percent_complex_reflections")
-    rows.append(("Complex reflections (%CR)", (f"{_fmt(cr, 1)}%" + _miti_status(cr, 40, 50)) if cr is not None else _dash("no reflections"),
-                 "MITI 4.2.1: fair ≥ 40%, good ≥ 50%", "percent_complex_reflections"))
+    rows.append(("Complex reflections (%CR)", (f"{_fmt(cr, 1)}%" + _miti_status(cr, cr_fair, cr_good)) if cr is not None else _dash("no reflections"),
+                 f"MITI 4.2.1: fair ≥ {cr_fair:g}%, good ≥ {cr_good:g}%", "percent_complex_reflections"))
     po = g("percent_open_questions")
-    rows.append(("Open questions", (f"{_fmt(po, 1)}%" + _miti_status(po, 50, 70)) if po is not None else _dash("no questions asked"),
-                 "MITI 3: fair ≥ 50%, good ≥ 70%", "percent_open_questions"))
+    rows.append(("Open questions", (f"{_fmt(po, 1)}%" + _miti_status(po, po_fair, po_good)) if po is not None else _dash("no questions asked"),
+                 f"MITI 3: fair ≥ {po_fair:g}%, good ≥ {po_good:g}%", "percent_open_questions"))
     s0, s1, ds = g("client_sentiment_start"), g("client_sentiment_end"), g("client_sentiment_change")
     if s0 is not None and s1 is not None:
         arc = f"{s0:+.2f} → {s1:+.2f}" + (f" <small>(change {ds:+.2f})</small>" if ds is not None else "")
@@ -672,15 +686,9 @@ def _skill_keys(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return list(keys)
 
 
-def _skill_labels(skill_map: Any = None) -> dict[str, str]:
-    try:
-        if skill_map is None:
-            from ..skills import load_skill_map
-
-            skill_map = load_skill_map()
-        return {s.key: s.label for s in skill_map.skills}
-    except Exception:  # labels are cosmetic; a broken map is reported elsewhere
-        return {}
+def _skill_labels(skill_map: Any) -> dict[str, str]:
+    """Skill key -> label from the run's skill map (None: the keys are shown as names)."""
+    return {s.key: s.label for s in skill_map.skills} if skill_map is not None else {}
 
 
 def _score_cell(row: Mapping[str, Any], key: str) -> str:
@@ -750,8 +758,9 @@ def index_html(
     ``session_rows`` are sessions.csv rows (dicts); ``reports`` maps
     session_id to the report's path relative to the index;
     ``extra_sections`` are trusted HTML fragments (trend charts) appended as
-    is.  Column headers sort the rows within each group (a few lines of
-    inline script; without it the table reads in date order).
+    is; ``skill_map`` (the run's) names the skill columns and bands the
+    summary rows.  Column headers sort the rows within each group (a few
+    lines of inline script; without it the table reads in date order).
     """
     rows = list(session_rows)
     skill_keys = _skill_keys(rows)

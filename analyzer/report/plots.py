@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from ..markers.settings import MarkerSettings
     from ..pipeline import SessionResult
 
 __all__ = [
@@ -38,19 +39,13 @@ __all__ = [
 ROLE_COLOURS = {"clinician": "#0072B2", "client": "#D55E00", "other": "#777777"}
 BAND_COLOURS = {"needs work": "#B3261E", "fair": "#B07800", "good": "#1E7B3A", "": "#999999"}
 
-# Defaults of models/markers.toml, used only when the settings cannot be loaded.
-_NEGATIVE_TURN = -0.3
-_FAST_RESPONSE_S = 0.5
+def _settings(result: SessionResult) -> MarkerSettings:
+    """The thresholds the session was analysed with (the run's configuration)."""
+    if result.config is not None:
+        return result.config.settings
+    from ..config import default_config
 
-
-def _settings_value(name: str, default: float) -> float:
-    """A marker setting (the run's defaults from models/markers.toml), falling back to the shipped default."""
-    try:
-        from ..markers.settings import load_settings
-
-        return float(getattr(load_settings(), name))
-    except Exception:  # the plots must never fail because a settings file is odd
-        return default
+    return default_config().settings
 
 
 def new_figure(width: float = 8.0, height: float = 3.0) -> Figure:
@@ -117,7 +112,7 @@ def plot_sentiment(result: SessionResult, ax: Axes | None = None) -> Axes:
     Backchannels ("mm-hmm") are left out: they carry no sentiment worth plotting.
     """
     ax = _axes(ax)
-    neg = _settings_value("negative_turn", _NEGATIVE_TURN)
+    neg = _settings(result).negative_turn
     turns = [tc for tc in result.markers.turns if tc.sentiment is not None and not tc.backchannel]
     if not turns:
         return _no_data(ax, "no sentiment scores")
@@ -219,7 +214,7 @@ def plot_pauses(result: SessionResult, ax: Axes | None = None) -> Axes | None:
     if not pauses:
         return None  # no timestamps: a histogram of nothing would read as "no pauses"
     ax = _axes(ax)
-    fast = _settings_value("fast_response_s", _FAST_RESPONSE_S)
+    fast = _settings(result).fast_response_s
     lo, hi = min(min(pauses), 0.0), max(max(pauses), fast * 2)
     bins = max(5, min(30, len(pauses)))
     ax.hist(pauses, bins=bins, range=(lo, hi), color=ROLE_COLOURS["clinician"], edgecolor="white")

@@ -42,19 +42,16 @@ class Thresholds:
 
 
 def thresholds(result: Any) -> Thresholds:
-    """The thresholds the session was analysed with: the run's own settings and skill map where attached."""
-    config = getattr(result, "config", None)  # the run configuration, where the pipeline attaches one
-    settings = getattr(config, "settings", None) or getattr(result, "settings", None)
-    skill_map = getattr(config, "skill_map", None) or getattr(result, "skill_map", None)
-    if settings is None or skill_map is None:
-        try:  # a result built by hand (notebooks, tests) falls back to the shipped files
-            from ..markers.settings import load_settings
-            from ..skills import load_skill_map
+    """The thresholds the session was analysed with: the run configuration the result carries."""
+    config = getattr(result, "config", None)
+    if config is None:  # a result built by hand (notebooks, tests): the shipped configuration
+        try:
+            from ..config import default_config
 
-            settings = settings or load_settings()
-            skill_map = skill_map or load_skill_map()
+            config = default_config()
         except Exception:  # the report must render even when a data file is broken
             return Thresholds()
+    settings, skill_map = config.settings, config.skill_map
     return Thresholds(settings.negative_turn, settings.silence_s, settings.fast_response_s,
                       skill_map.fair, skill_map.good, skill_map)
 

@@ -12,7 +12,7 @@ section for the index page's ``extra_sections``.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import svg
 from .plots import BAND_COLOURS, figure_png_base64, new_figure
@@ -21,27 +21,24 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
+    from ..skills import SkillMap
+
 # Okabe-Ito colours and distinct markers so the lines read in greyscale too.
 _STYLE = [("#0072B2", "o"), ("#D55E00", "s"), ("#009E73", "^"), ("#CC79A7", "D"), ("#E69F00", "v"), ("#56B4E9", "P")]
 
 
-def _map(skill_map: Any = None) -> Any:
-    """The run's skill map, or the shipped one for a frame built by hand."""
+def _skill_map(skill_map: SkillMap | None) -> SkillMap:
+    """The run's skill map, or the shipped one for a notebook call that names none."""
     if skill_map is not None:
         return skill_map
-    from ..skills import load_skill_map
+    from ..config import default_config
 
-    return load_skill_map()
+    return default_config().skill_map
 
 
-def _skills(skill_map: Any = None) -> list[tuple[str, str]]:
+def _skills(skill_map: SkillMap) -> list[tuple[str, str]]:
     """(key, label) of each skill of the skill map."""
-    return [(s.key, s.label) for s in _map(skill_map).skills]
-
-
-def _bands(skill_map: Any = None) -> tuple[float, float]:
-    m = _map(skill_map)
-    return m.fair, m.good
+    return [(s.key, s.label) for s in skill_map.skills]
 
 
 def clinician_sessions(frame: pd.DataFrame, clinician: str) -> pd.DataFrame:
@@ -57,8 +54,12 @@ def clinician_sessions(frame: pd.DataFrame, clinician: str) -> pd.DataFrame:
     return sub.sort_values(sort, kind="stable")
 
 
-def plot_skill_trends(frame: pd.DataFrame, clinician: str, ax: Axes | None = None) -> Axes:
-    """Each skill's score (0-100) across ``clinician``'s dated sessions; band edges shaded."""
+def plot_skill_trends(frame: pd.DataFrame, clinician: str, ax: Axes | None = None,
+                      skill_map: SkillMap | None = None) -> Axes:
+    """Each skill's score (0-100) across ``clinician``'s dated sessions; band edges shaded.
+
+    ``skill_map`` gives the skills, labels and bands (the run's; the shipped map when None).
+    """
     import pandas as pd
 
     if ax is None:
@@ -66,7 +67,8 @@ def plot_skill_trends(frame: pd.DataFrame, clinician: str, ax: Axes | None = Non
 
         _, ax = plt.subplots(figsize=(8, 3.4), layout="constrained")
     sub = clinician_sessions(frame, clinician)
-    fair, good = _bands()
+    smap = _skill_map(skill_map)
+    fair, good = smap.fair, smap.good
     ax.axhspan(0, fair, color=BAND_COLOURS["needs work"], alpha=0.06, lw=0)
     ax.axhspan(fair, good, color=BAND_COLOURS["fair"], alpha=0.06, lw=0)
     ax.axhspan(good, 100, color=BAND_COLOURS["good"], alpha=0.06, lw=0)
@@ -75,7 +77,7 @@ def plot_skill_trends(frame: pd.DataFrame, clinician: str, ax: Axes | None = Non
     ax.set_title(f"{clinician}: skills across sessions")
     ax.spines[["top", "right"]].set_visible(False)
     drawn = 0
-    for (key, label), (colour, marker) in zip(_skills(), _STYLE * 2):
+    for (key, label), (colour, marker) in zip(_skills(smap), _STYLE * 2):
         col = f"{key}_score"
         if col not in sub.columns:
             continue
@@ -100,7 +102,7 @@ def plot_skill_trends(frame: pd.DataFrame, clinician: str, ax: Axes | None = Non
     return ax
 
 
-def _alt_text(sub: pd.DataFrame, clinician: str, skill_map: Any = None) -> str:
+def _alt_text(sub: pd.DataFrame, clinician: str, skill_map: SkillMap) -> str:
     """A text equivalent of the chart: sessions, span, and each skill's first → last score."""
     import pandas as pd
 
@@ -123,19 +125,18 @@ def _alt_text(sub: pd.DataFrame, clinician: str, skill_map: Any = None) -> str:
             f"{'s' if n != 1 else ''} {span}: " + "; ".join(parts) + ".")
 
 
-def render_trend_png(frame: pd.DataFrame, clinician: str) -> str:
+def render_trend_png(frame: pd.DataFrame, clinician: str, skill_map: SkillMap | None = None) -> str:
     """One clinician's trend chart as a ``data:image/png;base64,…`` URI (Agg canvas, no pyplot)."""
     fig = new_figure(8.0, 3.4)
     ax = fig.add_subplot()
-    plot_skill_trends(frame, clinician, ax=ax)
+    plot_skill_trends(frame, clinician, ax=ax, skill_map=skill_map)
     return figure_png_base64(fig)
 
 
-def render_trend_svg(sub: pd.DataFrame, clinician: str, skill_map: Any = None) -> str:
-    """One clinician's skills across their dated sessions as an inline SVG chart."""
+def render_trend_svg(sub: pd.DataFrame, clinician: str, skill_map: SkillMap) -> str:
+    """One clinician's skills across their dated sessions (``clinician_sessions``) as an inline SVG chart."""
     import pandas as pd
 
-    fair, good = _bands(skill_map)
     dates = [d.date().isoformat() for d in sub["_date"]]
     series = []
     for key, label in _skills(skill_map):
@@ -143,11 +144,11 @@ def render_trend_svg(sub: pd.DataFrame, clinician: str, skill_map: Any = None) -
         if col in sub.columns:
             ys = pd.to_numeric(sub[col], errors="coerce").astype("float64")
             series.append((label, [None if pd.isna(v) else float(v) for v in ys]))
-    return svg.trend_chart(dates, series, fair, good, _alt_text(sub, clinician, skill_map))
+    return svg.trend_chart(dates, series, skill_map.fair, skill_map.good, _alt_text(sub, clinician, skill_map))
 
 
-def trends_html_section(frame: pd.DataFrame, skill_map: Any = None) -> str:
-    """An HTML ``<section>`` with one SVG chart per clinician (dated sessions only), each with a text equivalent.
+def trends_html_section(frame: pd.DataFrame, skill_map: SkillMap | None = None) -> str:
+    """An HTML ``<section>`` with one inline SVG chart per clinician (dated sessions only), each with a text equivalent.
 
     Without clinician and date metadata the section says how to add it
     (a manifest or file names) rather than disappearing.
@@ -155,6 +156,7 @@ def trends_html_section(frame: pd.DataFrame, skill_map: Any = None) -> str:
     clinicians: list[str] = []
     if "clinician" in frame.columns:
         clinicians = sorted({str(c) for c in frame["clinician"].dropna() if str(c).strip()})
+    smap = _skill_map(skill_map)
     parts = ['<section class="trends" id="trends">', "<h2>Skills across sessions</h2>"]
     shown = 0
     for c in clinicians:
@@ -165,7 +167,7 @@ def trends_html_section(frame: pd.DataFrame, skill_map: Any = None) -> str:
             f'<figure class="trend"><figcaption><strong>{html.escape(c)}</strong>: {len(sub)} '
             f"session{'s' if len(sub) != 1 else ''}, "
             f"{html.escape(sub['_date'].min().date().isoformat())} to {html.escape(sub['_date'].max().date().isoformat())}"
-            f"</figcaption>{render_trend_svg(sub, c, skill_map)}</figure>"
+            f"</figcaption>{render_trend_svg(sub, c, smap)}</figure>"
         )
         shown += 1
     if not shown:
