@@ -19,6 +19,7 @@ import hashlib
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -565,13 +566,16 @@ def _badges(tc: Any) -> str:
         found.append(("interruption", "interruption"))
     if tc.backchannel:
         found.append(("backchannel", "backchannel"))
-    out = []
-    for key, code in found:
-        label, tone = _BADGES.get(key, (key.replace("_", " "), ""))
-        ids = ", ".join(dict.fromkeys(rules.get(code, []))) or "no rule id recorded"
-        cls = f"badge {tone}".strip()
-        out.append(f'<span class="{cls}" title="{_e(_code_name(code))}: {_e(ids)}">{_e(label)}</span>')
-    return " ".join(out)
+    return " ".join(_badge(key, code, ", ".join(dict.fromkeys(rules.get(code, []))) or "no rule id recorded")
+                    for key, code in found)
+
+
+@lru_cache(maxsize=4096)
+def _badge(key: str, code: str, ids: str) -> str:
+    """One badge; the same few badges recur on every turn, so each is built once (the transcript is most of a report)."""
+    label, tone = _BADGES.get(key, (key.replace("_", " "), ""))
+    cls = f"badge {tone}".strip()
+    return f'<span class="{cls}" title="{_e(_code_name(code))}: {_e(ids)}">{_e(label)}</span>'
 
 
 def _transcript_section(result: Any, printed: bool = False) -> str:
@@ -582,15 +586,18 @@ def _transcript_section(result: Any, printed: bool = False) -> str:
              '<p class="legend">Highlights: <mark class="hl-pos">reflective / validating</mark>'
              '<mark class="hl-q">question</mark><mark class="hl-neg">advice / dismissive</mark>'
              '<mark>other evidence</mark> <small>Hover a highlight or badge for the rule that fired.</small></p>']
+    names: dict[str, str] = {}  # speaker -> its escaped head: a session has a handful of speakers
     for tc in result.markers.turns:
         t = tc.turn
         role = t.role if t.role in ("clinician", "client") else "other"
         cls = f"turn {role}" + (" backchannel" if tc.backchannel else "")
         head = [f'<a href="#turn-{t.index}">#{t.index}</a>']
         if t.start_s is not None:
-            head.append(f'<span class="time">{_e(fmt_clock(t.start_s))}</span>')
-        head.append(f'<span class="who">{_e(t.speaker)}</span>')
-        head.append(f'<span class="role">{_e(t.role)}</span>')
+            head.append(f'<span class="time">{fmt_clock(t.start_s)}</span>')  # digits and colons only
+        who = names.get(t.speaker)
+        if who is None:
+            who = names[t.speaker] = f'<span class="who">{_e(t.speaker)}</span> · <span class="role">{_e(t.role)}</span>'
+        head.append(who)
         p = tc.pause_before_response_s
         if p is not None:
             # A negative pause is an overlap: say so rather than print "pause -0.4 s".
