@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .frames import METADATA_COLUMNS, TURN_DTYPES, column_dtype, typed_frame
+from .frames import METADATA_COLUMNS, column_dtype, turn_dtypes, typed_frame
 
 if TYPE_CHECKING:  # pandas and the pipeline (spaCy) are imported only when used
     import pandas as pd
@@ -148,7 +148,7 @@ class Analysis:
         import pandas as pd
 
         rows = [t for r in self.results for t in r.turn_rows()]
-        df = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=list(TURN_DTYPES))
+        df = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=list(turn_dtypes()))
         return typed_frame(df, "turn")
 
     @property
@@ -294,12 +294,15 @@ def analyze_transcripts(
 
 
 def __getattr__(name: str) -> Any:
-    """SESSION_DTYPES (needs the skill map, so read on first use, never at import) and the plot helpers,
+    """SESSION_DTYPES and TURN_DTYPES (they need the skill map and the marker registry, so they are
+    built on first use, never at import) and the plot helpers,
     loaded on first use: plot_skill_trends and everything in analyzer.report.plots."""
     if name == "SESSION_DTYPES":
         from .frames import session_dtypes
 
         return session_dtypes()
+    if name == "TURN_DTYPES":
+        return turn_dtypes()
     if name == "plot_skill_trends":
         from .report.trends import plot_skill_trends
 

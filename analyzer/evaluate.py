@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .markers.registry import REGISTRY
 from .agreement import BinaryAgreement, binary_agreement, cohen_kappa, roc_auc, spearman
 from .errors import ConfigError, FormatError
 from .model import Segment, Transcript, merge_segments
@@ -32,7 +33,12 @@ from .pipeline import analyze_transcript
 from .resources import load_toml
 from .roles import assign_roles
 
-TYPE_CODES = {"question_type": ("question", ("open", "closed")), "reflection_type": ("reflection", ("simple", "complex"))}
+def type_codes() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Sub-type codes (``question_type``, ``reflection_type``): the category markers of the registry."""
+    return {code: parent for code, parent in REGISTRY.evaluate_codes().items() if parent is not None}
+
+
+TYPE_CODES = type_codes()  # the built-in ones
 
 _PUNCT = re.compile(r"[^\w\s']|(?<!\w)'|'(?!\w)")
 
@@ -61,8 +67,6 @@ class Mapping:
     ratings: dict[str, Any]
 
 
-_KNOWN_CODES = {"question", "question_type", "reflection", "reflection_type", "affirmation", "validation",
-                "emotion_label", "advice", "advice_with_permission", "dismissive", "summary", "check_understanding"}
 
 
 def load_mapping(path: str | Path) -> Mapping:
@@ -73,14 +77,16 @@ def load_mapping(path: str | Path) -> Mapping:
         if not isinstance(cols.get(key), str):
             raise ConfigError(f"[columns] {key} must name the column holding the {key}", path=label)
     codes = []
+    known = REGISTRY.evaluate_codes()
+    types = type_codes()
     for name, spec in data.get("codes", {}).items():
-        if name not in _KNOWN_CODES:
-            raise ConfigError(f"[codes.{name}] is not an analyzer code; known: {sorted(_KNOWN_CODES)}", path=label)
+        if name not in known:
+            raise ConfigError(f"[codes.{name}] is not an analyzer code; known: {sorted(known)}", path=label)
         if not isinstance(spec.get("column"), str):
             raise ConfigError(f"[codes.{name}] column must name a column", path=label)
-        if name in TYPE_CODES and not isinstance(spec.get("values"), dict):
+        if name in types and not isinstance(spec.get("values"), dict):
             raise ConfigError(f"[codes.{name}] needs values = {{gold value = analyzer value}}", path=label)
-        if name not in TYPE_CODES and not spec.get("positive"):
+        if name not in types and not spec.get("positive"):
             raise ConfigError(f"[codes.{name}] needs positive = [gold values meaning yes]", path=label)
         codes.append(CodeSpec(name, spec["column"], tuple(spec.get("positive", ())), dict(spec.get("values", {})),
                               tuple(spec.get("analyzer", (name,)))))
@@ -195,6 +201,7 @@ def evaluate(table: str | Path, mapping_file: str | Path, *, unpunctuated: bool 
     rows_out: list[dict[str, Any]] = []
     n_turns = 0
     transform = strip_punctuation if unpunctuated else None
+    type_of = type_codes()
     for k, (sid, rows) in enumerate(sessions.items()):
         if progress:
             progress(k, len(sessions))
@@ -213,8 +220,8 @@ def evaluate(table: str | Path, mapping_file: str | Path, *, unpunctuated: bool 
             span = rows[tc.turn.first_segment - 1 : tc.turn.first_segment - 1 + tc.turn.n_segments]
             for spec in mapping.codes:
                 values = [r[spec.column].strip() for r in span]
-                if spec.name in TYPE_CODES:
-                    parent = TYPE_CODES[spec.name][0]
+                if spec.name in type_of:
+                    parent = type_of[spec.name][0]
                     g = next((spec.values[v] for v in values if v in spec.values), "")
                     p = getattr(tc, parent) or ""
                 else:
@@ -222,14 +229,14 @@ def evaluate(table: str | Path, mapping_file: str | Path, *, unpunctuated: bool 
                     p = any(tc.has(code) for code in spec.analyzer)
                 gold[spec.name].append(g)
                 pred[spec.name].append(p)
-    codes = [binary_agreement(s.name, gold[s.name], pred[s.name]) for s in mapping.codes if s.name not in TYPE_CODES]
+    codes = [binary_agreement(s.name, gold[s.name], pred[s.name]) for s in mapping.codes if s.name not in type_of]
     types = []
     for s in mapping.codes:
-        if s.name not in TYPE_CODES:
+        if s.name not in type_of:
             continue
         pairs = [(g, p) for g, p in zip(gold[s.name], pred[s.name]) if g and p]
         if pairs:
-            types.append({"code": s.name, "parent": TYPE_CODES[s.name][0], "n": len(pairs),
+            types.append({"code": s.name, "parent": type_of[s.name][0], "n": len(pairs),
                           "accuracy": sum(g == p for g, p in pairs) / len(pairs),
                           "kappa": cohen_kappa([g for g, _ in pairs], [p for _, p in pairs])})
     auc = []

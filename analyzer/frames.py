@@ -25,17 +25,22 @@ _CODES = {
     "format", "talk_time_basis", "pause_basis", "interruption_basis", "role", "question", "reflection",
     "clinician", "session_date", "client", "metadata_source",
 }
-# 0/1 columns: those documented as "1 when …" / "1 for …" (no spaCy import needed to know them)
-_FLAGS = {"role_inferred", "backchannel", "interruption"} | {
-    c for c, about in {**SESSION_COLUMNS, **TURN_COLUMNS}.items() if about.startswith("1 ")
-}
+_FIXED_FLAGS = frozenset({"role_inferred", "backchannel", "interruption"})
+
+
+def _is_flag(column: str) -> bool:
+    """0/1 columns: those documented as "1 when …" / "1 for …" (the registry's descriptions)."""
+    if column in _FIXED_FLAGS:
+        return True
+    about = TURN_COLUMNS.get(column) or SESSION_COLUMNS.get(column) or ""
+    return about.startswith("1 ")
 _INTS = {"turn", "first_segment", "source_line", "speaker_switches",
          "longest_clinician_monologue_words", "longest_client_story_words"}
 
 
 def column_dtype(column: str) -> str:
     """The documented dtype of a sessions/turns column (see the module docstring)."""
-    if column in _FLAGS:
+    if _is_flag(column):
         return "boolean"
     if column in _CODES or column.endswith("_band"):
         return "string"
@@ -58,7 +63,9 @@ def session_dtypes() -> dict[str, str]:
     return {c: column_dtype(c) for c in [*SESSION_COLUMNS, *skill_columns(load_skill_map()), *METADATA_COLUMNS]}
 
 
-TURN_DTYPES: dict[str, str] = {c: column_dtype(c) for c in [*TURN_COLUMNS]}
+def turn_dtypes() -> dict[str, str]:
+    """Every turns.csv column and its dtype (read when needed: the columns come from the marker registry)."""
+    return {c: column_dtype(c) for c in TURN_COLUMNS}
 _HISTORY_KEYS = {"content_hash": "string", "analyzer_version": "string", "analysed_at": "string"}
 
 
@@ -91,7 +98,7 @@ def _cast(s: pd.Series, dtype: str, column: str) -> pd.Series:
 
 def typed_frame(df: pd.DataFrame, kind: str = "session", first: Sequence[str] = ()) -> pd.DataFrame:
     """Order ``df``'s columns (``first``, documented, then the rest) and give them the documented dtypes."""
-    dtypes = {**(session_dtypes() if kind == "session" else TURN_DTYPES), **_HISTORY_KEYS}
+    dtypes = {**(session_dtypes() if kind == "session" else turn_dtypes()), **_HISTORY_KEYS}
     order = [c for c in first if c in df.columns]
     order += [c for c in dtypes if c in df.columns and c not in order]
     order += [c for c in df.columns if c not in order]

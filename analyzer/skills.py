@@ -174,6 +174,13 @@ def figure_names() -> list[str]:
     return [c for c in SESSION_COLUMNS if c not in _TEXT_COLUMNS and not c.endswith("_band")]
 
 
+def evidence_codes() -> tuple[str, ...]:
+    """Codes a skill map may quote as evidence: the markers of the registry (analyzer/markers/registry.py)."""
+    from .markers.registry import REGISTRY
+
+    return REGISTRY.evidence_codes()
+
+
 _TEXT_COLUMNS = {
     "session_id", "source", "format", "encoding", "pipeline", "clinician_speaker", "client_speaker",
     "talk_time_basis", "pause_basis", "interruption_basis",
@@ -228,6 +235,9 @@ def load_skill_map(path: str | Path | None = None) -> SkillMap:
                      "every marker needs a one-line rationale")
             label_ = m.get("label", "")
             _require(isinstance(label_, str), label, f"{mw}.label", "must be a string")
+            codes = evidence_codes()
+            _require(m.get("evidence") is None or m.get("evidence") in codes, label, f"{mw}.evidence",
+                     f"unknown evidence code {m.get('evidence')!r}; allowed: {', '.join(codes)}")
             markers.append(MarkerSpec(fig, float(w), tuple((float(a), float(b)) for a, b in pts), rationale,
                                       per, m.get("evidence"), m.get("low", ""), label_))
         skills.append(SkillSpec(key, spec.get("label", key.replace("_", " ").capitalize()), spec.get("about", ""),

@@ -1,9 +1,11 @@
 """The output tables: column names, their meaning, and atomic CSV writing.
 
-Column order is part of the interface: later features append columns, they
-never rename or reorder.  ``TURN_COLUMNS`` and ``SESSION_COLUMNS`` map each
-column to a one-line description; the README's column tables are checked
-against them by a test.
+Column order is part of the interface: a later marker's columns come after
+those of the markers declared before it; no column is renamed and existing
+columns keep their relative order.  ``TURN_COLUMNS`` and ``SESSION_COLUMNS``
+map each column to a one-line description and are generated from the marker
+registry (analyzer/markers/registry.py); the README's column tables are
+checked against them by a test.
 """
 
 from __future__ import annotations
@@ -12,125 +14,42 @@ import csv
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-TURN_COLUMNS: dict[str, str] = {
-    "session_id": "File stem, or `stem/value` for a CSV with a session column.",
-    "turn": "1-based turn number (a turn is a run of consecutive segments by one speaker).",
-    "first_segment": "1-based index of the turn's first source unit (line, cue, row, segment).",
-    "source_line": "Line of the source file where the turn starts (empty where unknown).",
-    "speaker": "Speaker label as written in the source.",
-    "role": "`clinician`, `client` or `other`.",
-    "start_s": "Start time in seconds (empty where the source has none).",
-    "end_s": "End time in seconds (empty where the source has none).",
-    "n_words": "Words in the turn (spaCy tokens that are not punctuation or space).",
-    "backchannel": "1 when the turn is only a listener token (\"mm-hmm\", \"yeah\"); kept out of turn-taking counts.",
-    "pause_before_response_s": "Clinician turns: seconds between the client's turn ending and this turn starting (negative = overlap); empty without timestamps.",
-    "interruption": "1 when this clinician turn starts over the client (timestamps) or takes over a cut-off client turn (text markers).",
-    "question": "Clinician turns: `open`, `closed` or empty.",
-    "reflection": "Clinician turns: `simple`, `complex` or empty.",
-    "affirmation": "1 when the clinician credits the client's strengths or efforts.",
-    "validation": "1 when the clinician says the client's feelings or experience make sense.",
-    "emotion_label": "1 when the clinician names a feeling.",
-    "advice": "1 for advice or persuasion without permission (MITI Persuade).",
-    "advice_with_permission": "1 for advice after asking permission (MITI Persuade with Permission).",
-    "premature_advice": "1 for advice before the client has had several substantive turns (models/markers.toml).",
-    "dismissive": "1 for dismissive or invalidating language (\"calm down\", \"at least…\").",
-    "summary": "1 for a summary (\"let me make sure I've got this\").",
-    "check_understanding": "1 for a check for understanding (\"does that make sense?\").",
-    "n_fillers": "Clinician turns: filler words (\"um\", \"you know\").",
-    "n_jargon": "Clinician turns: clinical jargon terms (models/lexicons).",
-    "words_per_sentence": "Clinician turns: mean words per sentence (empty for long unpunctuated turns).",
-    "readability_grade": "Clinician turns: Flesch-Kincaid grade from spaCy tokens.",
-    "sentiment": "VADER compound, -1..1, word-weighted over sentences, reflection stems neutralised.",
-    "sentence_sentiment": "VADER compound of each sentence of the turn, in order, space-separated.",
-    "evidence": "What fired: `rule_id: \"quoted span\"`, separated by ` | `.",
-    "text": "The turn's text.",
-}
+class _RegistryColumns(Mapping[str, str]):
+    """A column table generated from the marker registry (analyzer/markers/registry.py), read live.
 
-SESSION_COLUMNS: dict[str, str] = {
-    "session_id": "File stem, or `stem/value` for a CSV with a session column.",
-    "source": "Path of the file the session was read from.",
-    "clinician": "De-identified clinician code (manifest.csv, CSV column or file name; empty if none).",
-    "session_date": "Session date, ISO YYYY-MM-DD (empty if none).",
-    "client": "De-identified client code (empty if none).",
-    "metadata_source": "Where the metadata came from: `manifest`, `csv`, `file name` or `none`.",
-    "format": "Reader used: text, vtt, srt, json, csv.",
-    "encoding": "Text encoding the file was decoded with.",
-    "pipeline": "spaCy pipeline that ran.",
-    "role_inferred": "1 when roles were inferred (no known labels), 0 when read from labels.",
-    "clinician_speaker": "Speaker label(s) taken as the clinician.",
-    "client_speaker": "Speaker label(s) taken as the client.",
-    "n_turns": "Turns in the session.",
-    "n_words_clinician": "Clinician words.",
-    "n_words_client": "Client words.",
-    "duration_s": "First start to last end (or last start) in seconds; empty without timestamps.",
-    "clinician_talk_share_words": "Clinician share of words, 0..1.",
-    "client_talk_share_words": "Client share of words, 0..1.",
-    "clinician_talk_share_time": "Clinician share of speaking seconds, 0..1; empty without start and end times.",
-    "talk_time_basis": "`timestamps` or `none`: what the seconds-based figures rest on.",
-    "longest_clinician_monologue_words": "Longest clinician stretch in words, bridged over client backchannels.",
-    "longest_clinician_monologue_s": "The same in seconds (timestamps only).",
-    "longest_client_story_words": "Longest client stretch in words, bridged over clinician backchannels.",
-    "longest_client_story_s": "The same in seconds (timestamps only).",
-    "speaker_switches": "Changes of speaker between substantive (non-backchannel) turns.",
-    "speaker_switches_per_min": "Speaker switches per minute (needs times).",
-    "median_pause_before_response_s": "Median pause before a clinician response after a client turn (timestamps only).",
-    "share_fast_responses": "Share of those pauses under `fast_response_s` (default 0.5 s).",
-    "n_long_silences": "Gaps between turns over `silence_s` (default 3 s); timestamps only.",
-    "n_overlaps": "Turns starting at least `min_overlap_s` before the previous turn ends; timestamps only.",
-    "pause_basis": "`timestamps` or `none`: what the pause figures rest on.",
-    "n_interruptions": "Clinician interruptions of the client.",
-    "interruptions_per_10_min": "Interruptions per 10 minutes (needs times).",
-    "interruption_basis": "`timestamps` (overlaps and text markers) or `text markers` (cut-off turns only).",
-    "n_clinician_turns": "Substantive clinician turns (backchannels left out).",
-    "n_client_turns": "Substantive client turns.",
-    "n_backchannels": "Backchannel turns (either side).",
-    "n_questions": "Clinician turns with a question.",
-    "n_open_questions": "Of which open.",
-    "n_closed_questions": "Of which closed.",
-    "n_reflections": "Clinician turns with a reflection.",
-    "n_complex_reflections": "Of which complex.",
-    "n_affirmation": "Clinician turns with an affirmation.",
-    "n_validation": "Clinician turns with validation.",
-    "n_emotion_label": "Clinician turns naming a feeling.",
-    "n_advice": "Advice without permission.",
-    "n_advice_with_permission": "Advice with permission.",
-    "n_premature_advice": "Advice before the client had several turns.",
-    "n_dismissive": "Dismissive or invalidating turns.",
-    "n_summary": "Summaries.",
-    "n_check_understanding": "Checks for understanding.",
-    "questions_per_clinician_turn": "Questions per substantive clinician turn.",
-    "reflections_per_clinician_turn": "Reflections per substantive clinician turn.",
-    "percent_open_questions": "Open questions as % of questions (MITI 3: fair 50, good 70).",
-    "reflection_to_question_ratio": "R:Q (MITI 4.2.1: fair 1, good 2); empty without questions.",
-    "percent_complex_reflections": "Complex as % of reflections (MITI 4.2.1: fair 40, good 50).",
-    "reflection_to_question_ratio_band": "`below fair`, `fair` or `good` against MITI 4.2.1 (models/markers.toml [miti]).",
-    "percent_complex_reflections_band": "`below fair`, `fair` or `good` against MITI 4.2.1.",
-    "percent_open_questions_band": "`below fair`, `fair` or `good` against MITI 3.",
-    "client_words_after_reflection": "Mean client words in the turn after a reflection.",
-    "client_words_after_question": "Mean client words in the turn after a question.",
-    "client_sentiment_mean": "Mean VADER compound of client turns.",
-    "client_sentiment_start": "Mean over the first third of client turns.",
-    "client_sentiment_end": "Mean over the last third of client turns.",
-    "client_sentiment_change": "End minus start: the client's arc.",
-    "n_client_sentiment_shifts": "Consecutive client turns whose sentiment differs by at least `shift`.",
-    "n_client_negative_turns": "Client turns at or below `negative_turn`.",
-    "client_recovery_rate": "Share of negative client turns followed soon by a clear rise.",
-    "n_responses_to_negative": "Clinician turns right after a clearly negative client turn.",
-    "empathic_response_to_negative_share": "Of those, share with a reflection, validation or emotion label.",
-    "directive_response_to_negative_share": "Of those, share with advice or dismissal and nothing empathic.",
-    "client_sentiment_after_empathic": "Mean client sentiment right after an empathic clinician turn.",
-    "client_sentiment_after_directive": "Mean client sentiment right after a directive clinician turn.",
-    "clinician_sentiment_sd": "Standard deviation of clinician turn sentiment (steadiness).",
-    "clinician_words_per_sentence": "Word-weighted mean words per sentence of the clinician.",
-    "clinician_readability_grade": "Word-weighted Flesch-Kincaid grade of clinician turns of 10+ words.",
-    "jargon_per_1000_words": "Clinical jargon terms per 1,000 clinician words.",
-    "fillers_per_100_words": "Filler words per 100 clinician words.",
-}
+    The registry is imported on first use, never at import time, so ``import analyzer`` stays light; a
+    marker registered at run time shows up here at once.
+    """
+
+    def __init__(self, table: str) -> None:
+        self._table = table
+
+    def _columns(self) -> dict[str, str]:
+        from .markers.registry import REGISTRY
+
+        return REGISTRY.turn_columns() if self._table == "turns" else REGISTRY.session_columns()
+
+    def __getitem__(self, column: str) -> str:
+        return self._columns()[column]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns())
+
+    def __len__(self) -> int:
+        return len(self._columns())
+
+    def __repr__(self) -> str:
+        return f"<{self._table}.csv columns: {', '.join(self)}>"
+
+
+# column -> one-line description, generated from the marker declarations
+TURN_COLUMNS: Mapping[str, str] = _RegistryColumns("turns")
+SESSION_COLUMNS: Mapping[str, str] = _RegistryColumns("sessions")  # skill columns are added per skill map
 
 EVIDENCE_COLUMNS: dict[str, str] = {
     "session_id": "Session.",

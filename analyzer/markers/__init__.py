@@ -19,27 +19,19 @@ from spacy.tokens import Doc
 from ..model import Transcript, Turn
 from .base import Hit
 from .clarity import clarity, count_words
-from .lexical import LEXICAL_CODES, code_lexical, is_backchannel
+from .lexical import code_lexical, is_backchannel
 from .questions import classify_question
 from .reflections import classify_reflection
+from .registry import REGISTRY
 from .sentiment import get_scorer
 from .settings import MarkerSettings
 from .talk import talk_figures, turn_timing
 
 __all__ = ["TurnCodes", "SessionMarkers", "code_session", "Hit", "TURN_FLAGS"]
 
-# 0/1 columns of turns.csv, in order.
-TURN_FLAGS = (
-    "affirmation",
-    "validation",
-    "emotion_label",
-    "advice",
-    "advice_with_permission",
-    "premature_advice",
-    "dismissive",
-    "summary",
-    "check_understanding",
-)
+# 0/1 codes of a clinician turn, in turns.csv order: the built-in ones (REGISTRY.turn_flags() is read
+# for every session, so a marker registered at run time is coded too).
+TURN_FLAGS = REGISTRY.turn_flags()
 
 
 @dataclass(eq=False)  # identity, not field equality: turns are compared by position
@@ -96,10 +88,11 @@ def code_session(transcript: Transcript, docs: Sequence[Doc], settings: MarkerSe
     scorer = get_scorer()
     scorer.new_session()
     codes: list[TurnCodes] = []
+    flags = REGISTRY.turn_flags()
     for turn, doc in zip(turns, docs):
         n = count_words(doc)
         bc, bc_hit = is_backchannel(doc, settings.backchannel_max_words)
-        tc = TurnCodes(turn=turn, n_words=n, backchannel=bc, flags={f: False for f in TURN_FLAGS})
+        tc = TurnCodes(turn=turn, n_words=n, backchannel=bc, flags=dict.fromkeys(flags, False))
         if bc_hit:
             tc.hits.append(bc_hit)
         tc.sentiment, tc.sentence_sentiment = scorer.turn_and_sentence_scores(doc)
@@ -124,6 +117,7 @@ def _code_clinician_turns(codes: list[TurnCodes], docs: Sequence[Doc], settings:
     prev_clinician: Doc | None = None
     prev_client: Doc | None = None
     client_turns_so_far = 0
+    lexical_codes = REGISTRY.module_codes(code_lexical.__module__)
     for tc, doc in zip(codes, docs):
         role = tc.turn.role
         if role == "client":
@@ -139,7 +133,7 @@ def _code_clinician_turns(codes: list[TurnCodes], docs: Sequence[Doc], settings:
         lex = code_lexical(doc, prev_clinician, prev_client)
         tc.question, tc.reflection = q, r
         tc.hits.extend(r_hits + q_hits)
-        for code in LEXICAL_CODES:
+        for code in lexical_codes:
             found = lex.get(code, [])
             if found:
                 tc.flags[code] = True
@@ -206,7 +200,7 @@ def _code_figures(codes: list[TurnCodes], settings: MarkerSettings) -> dict[str,
         "n_reflections": n_r,
         "n_complex_reflections": n_cr,
     }
-    for flag in TURN_FLAGS:
+    for flag in REGISTRY.turn_flags():
         f[f"n_{flag}"] = sum(c.flags.get(flag, False) for c in clin)
     f["questions_per_clinician_turn"] = _ratio(n_q, len(clin))
     f["reflections_per_clinician_turn"] = _ratio(n_r, len(clin))

@@ -25,35 +25,24 @@ from spacy.vocab import Vocab
 from ..resources import load_jsonl, word_list
 from .base import Hit
 from .patterns import PatternSet, TokenView, register_view_getter, token_view
+from .registry import REGISTRY
 
-LEXICAL_CODES = (
-    "affirmation",
-    "validation",
-    "emotion_label",
-    "advice",
-    "advice_with_permission",
-    "dismissive",
-    "summary",
-    "check_understanding",
-)
-
-# Pattern files read by code_lexical, in models/patterns/.
-MARKER_FILES = (
-    "patterns/affirmation.jsonl",
-    "patterns/validation.jsonl",
-    "patterns/emotion_label.jsonl",
-    "patterns/advice.jsonl",
-    "patterns/permission.jsonl",
-    "patterns/dismissive.jsonl",
-    "patterns/summary.jsonl",
-    "patterns/check_understanding.jsonl",
-)
+# The codes this module finds and the pattern files it reads are declared in the marker registry
+# (analyzer/markers/registry.py); these are the built-in ones, and the code reads the registry live.
+LEXICAL_CODES = REGISTRY.module_codes(__name__)
 FILLER_FILE = "patterns/fillers.jsonl"
 FILLER_LEXICON = "lexicons/fillers.txt"
+
+
+def marker_files() -> tuple[str, ...]:
+    """The pattern files of the flags coded here (the registry's), without the filler rules."""
+    return tuple(f for f in REGISTRY.data_files(__name__, ".jsonl") if f != FILLER_FILE)
+
+
+MARKER_FILES = marker_files()  # the built-in ones
 BACKCHANNEL_LEXICON = "lexicons/backchannels.txt"
 EMOTION_LEXICON = "lexicons/emotion_words.txt"
 
-_SIMPLE_CODES = ("affirmation", "validation", "emotion_label", "dismissive", "summary", "check_understanding")
 EMOTION_ATTR = "sa_emotion_word"
 # Advice cues with this value are questions themselves ("why don't you ..."); any other advice cue inside a
 # sentence that ends with "?" is asking the client, not advising (MITI codes it as a question).
@@ -126,18 +115,19 @@ register_view_getter(EMOTION_ATTR, _emotion_flags)  # pattern matching reads the
 
 # --------------------------------------------------------------------------- compiled pattern sets
 
-_SETS: dict[tuple[int, str], PatternSet] = {}
+_SETS: dict[tuple[int, tuple[str, ...]], PatternSet] = {}
 
 
 def _patterns(vocab: Vocab) -> PatternSet:
-    key = (id(vocab), "markers")
+    files = marker_files()
+    key = (id(vocab), files)
     if key not in _SETS:
-        _SETS[key] = PatternSet.load(vocab, *MARKER_FILES)
+        _SETS[key] = PatternSet.load(vocab, *files)
     return _SETS[key]
 
 
 def _filler_patterns(vocab: Vocab) -> PatternSet:
-    key = (id(vocab), "fillers")
+    key = (id(vocab), (FILLER_FILE, FILLER_LEXICON))
     if key not in _SETS:
         rows, _ = load_jsonl(FILLER_FILE)
         rows = list(rows) + [
@@ -223,8 +213,8 @@ def code_lexical(doc: Doc, prev_clinician: Doc | None = None, prev_client: Doc |
     """
     ps = _patterns(doc.vocab)
     found = _by_label(ps, doc)
-    out: dict[str, list[Hit]] = {c: [] for c in LEXICAL_CODES}
-    for code in _SIMPLE_CODES:
+    out: dict[str, list[Hit]] = {c: [] for c in REGISTRY.module_codes(__name__)}
+    for code in REGISTRY.phrase_codes():
         out[code] = _hits(code, _kept(found, code))
 
     dismissive = [(h.start_char, h.end_char) for h in out["dismissive"]]
@@ -352,7 +342,7 @@ def _narrow(lowers: list[str], start: int, end: int, value: str) -> tuple[int, i
 
 def pattern_files() -> tuple[str, ...]:
     """The models/ files this module reads (for documentation and checks)."""
-    return MARKER_FILES + (FILLER_FILE, FILLER_LEXICON, BACKCHANNEL_LEXICON, EMOTION_LEXICON)
+    return marker_files() + (FILLER_FILE, FILLER_LEXICON, BACKCHANNEL_LEXICON, EMOTION_LEXICON)
 
 
 __all__: list[Any] = ["LEXICAL_CODES", "code_lexical", "is_backchannel", "filler_hits"]

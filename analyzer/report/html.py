@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote as url_quote
 
+from ..markers.registry import REGISTRY
 from ..tables import SESSION_COLUMNS, write_text_atomic
 from ..tables import cell_number as _number
 from . import plots, sections
@@ -183,45 +184,12 @@ ul.moments .kind { font-weight: 600; }
 
 # ------------------------------------------------------------------ codes
 
-# Badge labels and tone (pos = client-centred, neg = to watch, q = questions, "" = neutral).
-_BADGES: dict[str, tuple[str, str]] = {
-    "open": ("open Q", "q"),
-    "closed": ("closed Q", "q"),
-    "simple": ("simple reflection", "pos"),
-    "complex": ("complex reflection", "pos"),
-    "affirmation": ("affirmation", "pos"),
-    "validation": ("validation", "pos"),
-    "emotion_label": ("emotion label", "pos"),
-    "advice": ("advice", "neg"),
-    "advice_with_permission": ("advice w/ permission", ""),
-    "premature_advice": ("premature advice", "neg"),
-    "dismissive": ("dismissive", "neg"),
-    "summary": ("summary", "pos"),
-    "check_understanding": ("check", "pos"),
-    "interruption": ("interruption", "neg"),
-    "backchannel": ("backchannel", ""),
-}
-
-# Human names for evidence codes in quotes and highlight titles.
-_CODE_NAMES = {
-    "question": "question",
-    "reflection": "reflection",
-    "emotion_label": "emotion label",
-    "advice_with_permission": "advice with permission",
-    "premature_advice": "premature advice",
-    "check_understanding": "check for understanding",
-}
-
-_HIGHLIGHT_TONE = {
-    "reflection": "pos", "affirmation": "pos", "validation": "pos", "emotion_label": "pos", "summary": "pos",
-    "check_understanding": "pos", "question": "q", "advice": "neg", "premature_advice": "neg", "dismissive": "neg",
-}
-# These codes describe the whole turn (or the previous one), not a phrase: shown as badges only.
-_NO_HIGHLIGHT = {"interruption", "backchannel"}
+# Names, badges and tones (pos = client-centred, neg = to watch, q = questions, "" = neutral) of the
+# evidence codes come from the marker registry (analyzer/markers/registry.py).
 
 
 def _code_name(code: str) -> str:
-    return _CODE_NAMES.get(code, code.replace("_", " "))
+    return REGISTRY.code_name(code)
 
 
 # ------------------------------------------------------------------ formatting helpers
@@ -520,7 +488,7 @@ def _highlight(text: str, hits: Iterable[Any]) -> str:
     """The turn text, escaped, with evidence spans wrapped in <mark>; overlapping spans are merged."""
     spans: list[tuple[int, int, Any]] = []
     for h in hits:
-        if h.code in _NO_HIGHLIGHT:
+        if not REGISTRY.highlighted(h.code):
             continue
         s, e = h.start_char, h.end_char
         if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= len(text)) or (h.text and text[s:e] != h.text):
@@ -541,7 +509,7 @@ def _highlight(text: str, hits: Iterable[Any]) -> str:
     out, pos = [], 0
     for s, e, hs in groups:
         out.append(_e(text[pos:s]))
-        tones = {_HIGHLIGHT_TONE.get(h.code, "") for h in hs}
+        tones = {REGISTRY.tone(h.code) for h in hs}
         tone = "neg" if "neg" in tones else "pos" if "pos" in tones else "q" if "q" in tones else ""
         title = "; ".join(dict.fromkeys(f"{_code_name(h.code)} ({h.value}): {h.rule_id}" for h in hs))
         cls = f' class="hl-{tone}"' if tone else ""
@@ -551,31 +519,38 @@ def _highlight(text: str, hits: Iterable[Any]) -> str:
     return "".join(out)
 
 
-def _badges(tc: Any) -> str:
-    """Badges for the turn's codes, each titled with the rule ids that fired."""
+def _badges(tc: Any, order: Sequence[Any] | None = None) -> str:
+    """Badges for the turn's codes, each titled with the rule ids that fired (``order``: :func:`_badge_order`)."""
     rules: dict[str, list[str]] = {}
     for h in tc.hits:
         rules.setdefault(h.code, []).append(h.rule_id)
-    found: list[tuple[str, str]] = []  # (badge key, hit code)
-    if tc.question:
-        found.append((tc.question, "question"))
-    if tc.reflection:
-        found.append((tc.reflection, "reflection"))
-    found += [(f, f) for f, on in tc.flags.items() if on]
-    if tc.interruption:
-        found.append(("interruption", "interruption"))
-    if tc.backchannel:
-        found.append(("backchannel", "backchannel"))
-    return " ".join(_badge(key, code, ", ".join(dict.fromkeys(rules.get(code, []))) or "no rule id recorded")
-                    for key, code in found)
+    out = []
+    for marker in order if order is not None else _badge_order():
+        value = getattr(tc, marker.name, None) if marker.kind == "category" or not marker.turn_flag else None
+        if marker.kind == "category" and value:
+            label = marker.badge_text(value)
+        elif marker.kind == "flag" and (value if not marker.turn_flag else tc.flags.get(marker.name)):
+            label = marker.badge_text()
+        else:
+            continue
+        ids = ", ".join(dict.fromkeys(rules.get(marker.name, []))) or "no rule id recorded"
+        out.append(_badge(marker.tone, marker.display, label, ids))
+    return " ".join(out)
+
+
+def _badge_order() -> tuple[Any, ...]:
+    """The turn's codes first, then the turn-taking flags (interruption, backchannel) that describe the whole turn.
+
+    Read from the registry once per report (a marker registered at run time shows up in the next one).
+    """
+    return tuple(sorted(REGISTRY, key=lambda m: m.kind == "flag" and not m.turn_flag))
 
 
 @lru_cache(maxsize=4096)
-def _badge(key: str, code: str, ids: str) -> str:
-    """One badge; the same few badges recur on every turn, so each is built once (the transcript is most of a report)."""
-    label, tone = _BADGES.get(key, (key.replace("_", " "), ""))
+def _badge(tone: str, display: str, label: str, ids: str) -> str:
+    """One badge; the same few recur on every turn, so each is built once (the transcript is most of a report)."""
     cls = f"badge {tone}".strip()
-    return f'<span class="{cls}" title="{_e(_code_name(code))}: {_e(ids)}">{_e(label)}</span>'
+    return f'<span class="{cls}" title="{_e(display)}: {_e(ids)}">{_e(label)}</span>'
 
 
 def _transcript_section(result: Any, printed: bool = False) -> str:
@@ -587,6 +562,7 @@ def _transcript_section(result: Any, printed: bool = False) -> str:
              '<mark class="hl-q">question</mark><mark class="hl-neg">advice / dismissive</mark>'
              '<mark>other evidence</mark> <small>Hover a highlight or badge for the rule that fired.</small></p>']
     names: dict[str, str] = {}  # speaker -> its escaped head: a session has a handful of speakers
+    order = _badge_order()
     for tc in result.markers.turns:
         t = tc.turn
         role = t.role if t.role in ("clinician", "client") else "other"
@@ -602,7 +578,7 @@ def _transcript_section(result: Any, printed: bool = False) -> str:
         if p is not None:
             # A negative pause is an overlap: say so rather than print "pause -0.4 s".
             head.append(f"<span>pause {p:.2f} s</span>" if p >= 0 else f"<span>overlap {-p:.2f} s</span>")
-        badges = _badges(tc)
+        badges = _badges(tc, order)
         meta = " · ".join(head) + (" " + badges if badges else "")
         parts.append(f'<div class="{cls}" id="turn-{t.index}"><div class="head">{meta}</div>'
                      f"<p>{_highlight(t.text, tc.hits)}</p></div>")
