@@ -21,7 +21,7 @@ from .errors import AnalyzerError
 from .orchestrator import METADATA_KEYS, SessionStream
 from .pipeline import FileResult, SessionResult
 from .skills import SkillMap, load_skill_map, skill_columns
-from .tables import EVIDENCE_COLUMNS, SESSION_COLUMNS, TURN_COLUMNS, AtomicCSV
+from .tables import EVIDENCE_COLUMNS, SESSION_COLUMNS, TURN_COLUMNS, AtomicCSV, column_digits, session_csv_columns
 
 __all__ = ["RunSummary", "run_analysis", "session_columns", "METADATA_KEYS"]
 
@@ -47,9 +47,9 @@ class RunSummary:
 
 
 def session_columns(skill_map: SkillMap | str | None = None) -> list[str]:
-    """sessions.csv columns for a skill map: the fixed columns, the skill columns, then warnings."""
+    """sessions.csv columns for a skill map, in :func:`analyzer.tables.session_csv_columns` order."""
     smap = skill_map if isinstance(skill_map, SkillMap) else load_skill_map(skill_map)
-    return list(SESSION_COLUMNS) + skill_columns(smap) + ["warnings"]
+    return session_csv_columns(SESSION_COLUMNS, skill_columns(smap))
 
 
 class _Outputs:
@@ -68,7 +68,9 @@ class _Outputs:
         self.earlier = self.hist.records() if self.hist is not None and reports else []
         self.turns = AtomicCSV(out / "turns.csv", list(TURN_COLUMNS))
         self.evidence = AtomicCSV(out / "evidence.csv", list(EVIDENCE_COLUMNS))
-        self.sessions = AtomicCSV(out / "sessions.csv", session_columns(config.skill_map))
+        columns = session_columns(config.skill_map)
+        self.sessions = AtomicCSV(out / "sessions.csv", columns,
+                                  {c: d for c in columns if (d := column_digits(c)) is not None})
         self.session_rows: list[dict[str, Any]] = []
 
     @property

@@ -99,6 +99,7 @@ TURN_HEAD: dict[str, str] = {
     "speaker": "Speaker label as written in the source.",
     "role": "`clinician`, `client` or `other`.",
     "start_s": "Start time in seconds (empty where the source has none).",
+    "start_hms": "The same as `h:mm:ss` (a spreadsheet reads it as a time).",
     "end_s": "End time in seconds (empty where the source has none).",
     "n_words": "Words in the turn (spaCy tokens that are not punctuation or space).",
 }
