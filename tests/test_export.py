@@ -27,7 +27,7 @@ def session(sid, clinician, date, *, empathy=70.0, interruptions=0, rq=1.5, **kw
            "effective_communication_score": 70.0, "overall_score": 66.0,
            "n_interruptions": interruptions, "reflection_to_question_ratio": rq,
            "client_talk_share_words": 0.5, "median_pause_before_response_s": 0.8,
-           "percent_complex_reflections": 45.0, "percent_open_questions": 60.0,
+           "complex_reflection_share": 0.45, "open_question_share": 0.6,
            "n_reflections": 10, "n_questions": 8, "n_dismissive": 0, "n_advice": 1}
     row.update(kw)
     meta = {"clinician": clinician, "session_date": date, "client": "P-" + sid, "metadata_source": "manifest" if clinician else "none"}
@@ -122,13 +122,13 @@ def test_by_month_drops_only_the_session_columns(frame, tmp_path):
 
 def test_flags_state_the_value_beside_the_threshold():
     rules = load_flag_rules()
-    anchor = next(a for a in rules.anchors if a.figure == "percent_complex_reflections")
-    prev = {"percent_complex_reflections": 30.0}
-    cur = {"percent_complex_reflections": 71.4}
+    anchor = next(a for a in rules.anchors if a.figure == "complex_reflection_share")
+    prev = {"complex_reflection_share": 0.30}
+    cur = {"complex_reflection_share": 0.714}
     from analyzer.export import row_flags
 
     flag = next(f for f in row_flags(prev, cur, rules) if f.startswith(anchor.label))
-    assert "71%" in flag and f"good from {anchor.good:.0f}%" in flag
+    assert "71%" in flag and f"good from {100 * anchor.good:.0f}%" in flag
 
 
 def test_unknown_level_is_rejected(frame):

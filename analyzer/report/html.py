@@ -403,8 +403,8 @@ def _figures_section(result: Any) -> str:
     row = result.session
     fast_s = _run_settings(result).fast_response_s
     rq_fair, rq_good = _miti(result, "reflection_to_question_ratio", 1, 2)
-    cr_fair, cr_good = _miti(result, "percent_complex_reflections", 40, 50)
-    po_fair, po_good = _miti(result, "percent_open_questions", 50, 70)
+    cr_fair, cr_good = _miti(result, "complex_reflection_share", 0.4, 0.5)
+    po_fair, po_good = _miti(result, "open_question_share", 0.5, 0.7)
     g = lambda key: _number(row.get(key))  # noqa: E731
     timed = row.get("talk_time_basis") == "timestamps"
     no_ts = _untimed_reason(result)
@@ -452,12 +452,12 @@ def _figures_section(result: Any) -> str:
     rq = g("reflection_to_question_ratio")
     rows.append(("Reflection : question (R:Q)", (f"{_fmt(rq)}" + _miti_status(rq, rq_fair, rq_good)) if rq is not None else _dash("no questions asked"),
                  f"MITI 4.2.1: fair ≥ {rq_fair:g}, good ≥ {rq_good:g}", "reflection_to_question_ratio"))
-    cr = g("percent_complex_reflections")
-    rows.append(("Complex reflections (%CR)", (f"{_fmt(cr, 1)}%" + _miti_status(cr, cr_fair, cr_good)) if cr is not None else _dash("no reflections"),
-                 f"MITI 4.2.1: fair ≥ {cr_fair:g}%, good ≥ {cr_good:g}%", "percent_complex_reflections"))
-    po = g("percent_open_questions")
-    rows.append(("Open questions", (f"{_fmt(po, 1)}%" + _miti_status(po, po_fair, po_good)) if po is not None else _dash("no questions asked"),
-                 f"MITI 3: fair ≥ {po_fair:g}%, good ≥ {po_good:g}%", "percent_open_questions"))
+    cr = g("complex_reflection_share")
+    rows.append(("Complex reflections (%CR)", (f"{_fmt(100 * cr, 1)}%" + _miti_status(cr, cr_fair, cr_good)) if cr is not None else _dash("no reflections"),
+                 f"MITI 4.2.1: fair ≥ {100 * cr_fair:g}%, good ≥ {100 * cr_good:g}%", "complex_reflection_share"))
+    po = g("open_question_share")
+    rows.append(("Open questions", (f"{_fmt(100 * po, 1)}%" + _miti_status(po, po_fair, po_good)) if po is not None else _dash("no questions asked"),
+                 f"MITI 3: fair ≥ {100 * po_fair:g}%, good ≥ {100 * po_good:g}%", "open_question_share"))
     s0, s1, ds = g("client_sentiment_start"), g("client_sentiment_end"), g("client_sentiment_change")
     if s0 is not None and s1 is not None:
         arc = f"{s0:+.2f} → {s1:+.2f}" + (f" <small>(change {ds:+.2f})</small>" if ds is not None else "")
