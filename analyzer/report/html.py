@@ -177,6 +177,9 @@ ul.moments .kind { font-weight: 600; }
   .screen-only { display: none !important; }
   .print-note { display: block; }
   .rationale { display: none; }
+  ul.quotes li:nth-child(n+3) { display: none; }
+  ul.moments, .card, table.figures { font-size: 9.5pt; }
+  h2 { margin: 1.1rem 0 .4rem; }
   img { max-width: 100% !important; }
   .turn, .card, mark, .band, .badge, .tile, .point, svg { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
