@@ -228,3 +228,49 @@ def test_screenshot_of_a_report(written, tmp_path):
     assert shot.is_file(), proc.stderr[-800:]
     assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert shot.stat().st_size > 10_000  # a blank page compresses to far less
+
+
+SORT_PROBE = """
+<script>
+window.addEventListener('load', function () {
+  var heads = Array.prototype.slice.call(document.querySelectorAll('table.sessions th[data-col]'));
+  var overall = heads.filter(function (h) { return h.textContent === 'Overall'; })[0];
+  var col = +overall.dataset.col;
+  var read = function () {
+    return Array.prototype.slice.call(document.querySelectorAll('table.sessions tbody')).map(function (tb) {
+      return Array.prototype.slice.call(tb.querySelectorAll('tr.srow')).map(function (r) { return r.cells[col].dataset.v; });
+    });
+  };
+  overall.click();
+  var asc = read();
+  overall.click();
+  var desc = read();
+  var pre = document.createElement('pre');
+  pre.id = 'probe';
+  pre.textContent = 'PROBE' + JSON.stringify({asc: asc, desc: desc}) + 'PROBE';
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+@needs_chromium
+def test_index_sorts_by_a_column_within_each_group(tmp_path):
+    from analyzer.run import run_analysis
+
+    out = tmp_path / "run"
+    summary = run_analysis([Path(__file__).resolve().parent.parent / "sample_transcripts"], out, history=False)
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert page.count("<script") == 1 and "src=" not in page.split("<script", 1)[1].split(">", 1)[0]
+    probed = out / "index.probe.html"
+    probed.write_text(page.replace("</body>", SORT_PROBE + "</body>"), encoding="utf-8")
+    proc = _chromium(["--virtual-time-budget=10000", "--dump-dom", probed.as_uri()], tmp_path)
+    m = re.search(r"PROBE(\{.*?\})PROBE", proc.stdout)
+    assert m, proc.stderr[-800:]
+    seen = json.loads(m.group(1))
+    assert len(seen["asc"]) == 2  # one group per clinician
+    assert sum(len(g) for g in seen["asc"]) == summary.sessions
+    for asc, desc in zip(seen["asc"], seen["desc"]):
+        values = [float(v) for v in asc if v]
+        assert values == sorted(values) and values
+        assert [float(v) for v in desc if v] == sorted(values, reverse=True)
