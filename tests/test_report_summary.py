@@ -209,3 +209,26 @@ def test_role_notes_are_notes_and_problems_are_warnings(nlp):
     warn = re.search(r'<div class="warn" role="note">(.*?)</div>', page).group(1)
     assert "main speaker" in note and "skipped" not in note
     assert "skipped 2 line(s)" in warn and "main speaker" not in warn
+
+
+def test_index_groups_sessions_by_clinician_with_a_summary_row():
+    from analyzer.config import default_config
+    from analyzer.report import index_html
+
+    def row(sid, clin, date, score, warnings=""):
+        return {"session_id": sid, "clinician": clin, "session_date": date, "client": "P-1",
+                "empathy_score": score, "empathy_band": "fair", "overall_score": score, "overall_band": "fair",
+                "duration_s": 60.0, "warnings": warnings}
+
+    rows = [row("b2", "CL-B", "2026-02-01", 80.0), row("a1", "CL-A", "2026-01-01", 40.0),
+            row("b1", "CL-B", "2026-01-15", 60.0, "skipped 2 line(s) before the first speaker (lines 1-2)"),
+            row("x", "", "", 50.0)]
+    page = index_html(rows, {r["session_id"]: f"reports/{r['session_id']}.html" for r in rows},
+                      skill_map=default_config().skill_map)
+    heads = re.findall(r'<tr class="grouphead"><th[^>]*>(.*?)</th>', page)
+    assert [h.split(" <small>")[0] for h in heads] == ["CL-A", "CL-B", "No clinician recorded"]
+    assert "2 sessions · 2026-01-15 to 2026-02-01" in heads[1]
+    b = page.split('<tr class="grouphead">')[2]
+    assert "<strong>70</strong>" in b.split('<tr class="srow">')[0]  # CL-B's mean of 60 and 80
+    assert b.index(">b1<") < b.index(">b2<")  # in date order within the group
+    assert "problem: skipped 2 line(s)" in b  # the notes column says what the problem was
