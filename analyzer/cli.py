@@ -57,21 +57,29 @@ def cli() -> None:
               help="Keep the transcript in printed reports (by default it shows on screen only).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes to use.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the final summary.")
+@click.option("--redact", is_flag=True,
+              help="Replace likely identifiers by [KIND] and speaker names by role labels in every output.")
 def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: tuple[str, ...],
             roles_file: str | None, skill_map_file: str | None, settings_file: str | None, spacy_model: str | None,
             history_file: Path | None, no_history: bool, no_reports: bool, no_manifest: bool, print_transcript: bool,
-            jobs: int, quiet: bool) -> None:
+            jobs: int, quiet: bool, redact: bool) -> None:
     """Analyse transcripts (files or folders, searched recursively) into tables and reports.
 
     Writes OUT/turns.csv, sessions.csv, evidence.csv, reports/*.html, index.html
     and adds the sessions to the history.  A file that cannot be read is
     reported and the rest are analysed; the exit code is then 1.
     """
-    files, _ = readers.discover(paths)
+    found = readers.find_inputs(paths, exclude=(out_dir,))
+    files = found.files
+    if found.skipped and quiet:
+        click.echo(f"{len(found.skipped)} file(s) or folder(s) skipped (run without --quiet to list them)", err=True)
+    elif found.skipped:
+        for line in found.skipped_lines():
+            click.echo(f"note: {line}", err=True)
     if not files and all(p.exists() for p in paths):
         raise click.ClickException("no transcripts found (supported: " + ", ".join(sorted(readers.SUFFIXES)) + ")")
     options = Options(format=fmt, clinician=clinician, roles_file=roles_file, spacy_model=spacy_model,
-                      skill_map_file=skill_map_file, settings_file=settings_file)
+                      skill_map_file=skill_map_file, settings_file=settings_file, redact=redact)
     try:
         config = load_config(options)  # every configuration file is read and checked once, here
         nlp = build_nlp(config.options.spacy_model)
@@ -91,7 +99,7 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
             click.echo(("\n" if bar else "") + f"error: {fr.error}", err=True)
         elif not quiet:
             for w in fr.warnings:
-                click.echo(("\n" if bar else "") + f"warning: {fr.path}: {w}", err=True)
+                click.echo(("\n" if bar else "") + f"warning: {readers.display_path(fr.path)}: {w}", err=True)
         if bar:
             bar.update(1)
 
@@ -123,18 +131,37 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
 
 @cli.command()
 @click.option("--history", "history_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              required=True, help="The SQLite history written by analyze (OUT/history.sqlite).")
+              default=None, help="The SQLite history written by analyze (OUT/history.sqlite).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("supervision.csv"),
               show_default=True, help="The CSV to write.")
 @click.option("--by", type=click.Choice(["session", "clinician", "month"]), default="session", show_default=True,
               help="One row per session, per clinician, or per clinician and month.")
-def export(history_file: Path, out_file: Path, by: str) -> None:
+@click.option("--convokit", "convokit_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Instead, write the analysed sessions of --tables as a ConvoKit corpus in this folder.")
+@click.option("--tables", "tables_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("session-analysis"), show_default=True,
+              help="With --convokit: the analyze output folder holding turns.csv and sessions.csv.")
+def export(history_file: Path | None, out_file: Path, by: str, convokit_dir: Path | None, tables_dir: Path) -> None:
     """Write a supervision CSV from the history: scores, bands, key figures, changes and flags.
 
     UTF-8 with BOM, ISO dates, no index column: opens cleanly in Excel and LibreOffice.
+    With --convokit DIR, write the analysed sessions as a ConvoKit corpus instead
+    (one conversation per session, the codes in each utterance's meta).
     """
     from .export import supervision_table, write_supervision_csv
     from .history import History
+
+    if convokit_dir is not None:
+        from .convokit_export import export_convokit
+
+        try:
+            n_conv, n_utt = export_convokit(tables_dir, convokit_dir)
+        except AnalyzerError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"{n_conv} conversation(s), {n_utt} utterance(s) → {convokit_dir}", err=True)
+        return
+    if history_file is None:
+        raise click.UsageError("Missing option '--history' (or use --convokit DIR).")
 
     try:
         with History(history_file) as h:
@@ -180,6 +207,51 @@ def evaluate(table: Path, mapping_file: str, unpunctuated: bool, ratings_files: 
         with AtomicCSV(out_file, ["code", "n", "gold_positive", "predicted_positive", "precision", "recall", "f1",
                                   "kappa"]) as w:
             w.write_all(a.as_row() for a in result.codes)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write every finding, unmasked, to this CSV (one row per finding).")
+@click.option("--format", "fmt", type=click.Choice(readers.FORMATS), default=None,
+              help="Read every file as this format instead of guessing from its suffix.")
+@click.option("--clinician", multiple=True, metavar="NAME", help="Speaker label of the clinician (repeatable).")
+@click.option("--roles", "roles_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A roles TOML to use instead of the shipped models/roles.toml.")
+@click.option("--spacy-model", default=None, metavar="NAME",
+              help="An installed trained spaCy pipeline whose entity recogniser adds names, places and dates.")
+def scan(paths: tuple[Path, ...], out_file: Path | None, fmt: str | None, clinician: tuple[str, ...],
+         roles_file: str | None, spacy_model: str | None) -> None:
+    """List likely identifiers (names, phone numbers, addresses, dates, ID numbers ...) in transcripts.
+
+    The console shows each finding masked (phone: 5**-***-**09); --out writes them in full.
+    Nothing is changed; `analyze --redact` removes them from the outputs.
+    """
+    from .privacy import FINDING_COLUMNS, mask, scan_paths
+
+    rows: list[dict[str, object]] = []
+    failed = 0
+    try:
+        for path, findings, error in scan_paths(paths, format=fmt, clinician=clinician, roles_file=roles_file,
+                                                spacy_model=spacy_model):
+            if error:
+                failed += 1
+                click.echo(f"error: {error}", err=True)
+            for f in findings:
+                where = f"turn {f.turn}" + (f" chars {f.start_char}-{f.end_char}" if f.start_char is not None else "")
+                click.echo(f"{f.source}  {f.session_id}  {where}  {f.kind}: {mask(f.text)}")
+                rows.append(f.as_row())
+    except AnalyzerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if out_file:
+        with AtomicCSV(out_file, list(FINDING_COLUMNS)) as w:
+            w.write_all(rows)
+    sessions = len({(r["file"], r["session"]) for r in rows})
+    click.echo(f"{len(rows)} possible identifier(s) in {sessions} session(s)"
+               + (f"; {failed} file(s) could not be read" if failed else "") + (f" → {out_file}" if out_file else ""),
+               err=True)
+    if failed:
+        sys.exit(1)
 
 
 def _show_progress(quiet: bool) -> bool:

@@ -34,6 +34,7 @@ class Options:
     settings_file: str | None = None
     skill_map_file: str | None = None
     flags_file: str | None = None
+    redact: bool = False  # replace likely identifiers by [KIND], speakers by role labels (analyzer.privacy)
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,6 +15,7 @@ AUC of analyzer figures.  Optional rating files add Spearman correlations.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import sys
 from collections import defaultdict
@@ -26,6 +27,7 @@ from typing import Any
 from .markers.registry import REGISTRY
 from .agreement import BinaryAgreement, binary_agreement, cohen_kappa, roc_auc, spearman
 from .errors import ConfigError, FormatError
+from .io import decode_file
 from .model import Segment, Transcript, merge_segments
 from .config import Options, RunConfig, load_config
 from .nlp import build_nlp
@@ -129,11 +131,8 @@ class EvaluationResult:
 def _read_table(path: Path, mapping: Mapping) -> dict[str, list[dict[str, str]]]:
     cols = mapping.columns
     csv.field_size_limit(sys.maxsize)
-    try:
-        fh = open(path, encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise FormatError(f"cannot open: {exc.strerror}", path=path) from exc
-    with fh:
+    # decoded like a transcript (UTF-8 with or without BOM, UTF-16, cp1252), never a traceback
+    with io.StringIO(decode_file(path), newline="") as fh:
         sample = fh.read(4096)
         fh.seek(0)
         delim = "\t" if sample.count("\t") > sample.count(",") else ","

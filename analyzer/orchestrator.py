@@ -66,11 +66,11 @@ class SessionStream:
     """
 
     def __init__(self, paths: Iterable[str | Path], config: RunConfig, *, jobs: int = 1,
-                 manifest: Manifest = True) -> None:
+                 manifest: Manifest = True, exclude: Iterable[str | Path] = ()) -> None:
         self.paths = [Path(p) for p in paths]
         self.config = config
         self.jobs = jobs
-        self.files, self.missing = readers.discover(self.paths)
+        self.files, self.missing = readers.discover(self.paths, exclude=exclude)
         self.manifest_error: AnalyzerError | None = None
         self.manifest: dict[str, dict[str, Any]] = {}
         try:

@@ -24,6 +24,7 @@ from .errors import AnalyzerError
 from .markers import SessionMarkers, TurnCodes, code_session
 from .model import Transcript
 from .nlp import build_nlp, pipe_texts, pipeline_label
+from .privacy import screen
 
 if TYPE_CHECKING:
     from .skills import SessionSkills, SkillMap
@@ -188,11 +189,20 @@ def analyze_file(path: str | Path, config: RunConfig | Options | None = None) ->
         transcripts = readers.read(path, format=config.format, clinician=config.clinician, roles_file=config.roles_file)
         nlp = build_nlp(config.options.spacy_model)
         for tr in transcripts:
-            result.warnings.extend(f"{tr.session_id}: {w}" for w in tr.warnings)
-            result.sessions.append(analyze_transcript(tr, nlp, config))
+            sr = _analyze_screened(tr, nlp, config)
+            result.warnings.extend(f"{sr.session_id}: {w}" for w in sr.transcript.warnings)
+            result.sessions.append(sr)
     except AnalyzerError as exc:
         result.error = str(exc)
         result.sessions.clear()
+    return result
+
+
+def _analyze_screened(tr: Transcript, nlp: Language, config: RunConfig) -> SessionResult:
+    """Screen a transcript for likely identifiers (redacting it when the run asks), then analyse it."""
+    tr, n_identifiers = screen(tr, redacting=config.options.redact, spacy_model=config.options.spacy_model)
+    result = analyze_transcript(tr, nlp, config)
+    result.session["n_possible_identifiers"] = n_identifiers
     return result
 
 
@@ -240,7 +250,7 @@ def analyze(
     if transcripts:
         nlp = build_nlp(config.options.spacy_model)
         for tr in transcripts:
-            yield analyze_transcript(tr, nlp, config)
+            yield _analyze_screened(tr, nlp, config)
     if paths:
         files, missing = readers.discover(paths)
         if missing:

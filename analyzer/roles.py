@@ -21,7 +21,7 @@ A session needs one clinician and one client; anything else is a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -138,8 +138,13 @@ def assign_roles(
     segments: list[Segment],
     clinician: Sequence[str] = (),
     roles_file: str | Path | None = None,
+    known: Mapping[str, Role] | None = None,
 ) -> tuple[dict[str, Role], bool, list[str]]:
     """Map each speaker label to "clinician", "client" or "other".
+
+    ``known`` holds roles the source file itself states for some speakers (a
+    CHAT @ID role, a ConvoKit speaker's role); they rank after ``clinician``
+    and before the labels.
 
     Returns ``(roles, inferred, notes)``: ``inferred`` is True when roles were
     guessed from who asks questions; ``notes`` are one-line messages for the
@@ -178,6 +183,9 @@ def assign_roles(
     if unmatched:
         notes.append(f"--clinician {', '.join(unmatched)} matched no speaker (speakers: {', '.join(speakers)})")
 
+    for s in speakers:
+        if s not in roles and known and s in known:
+            roles[s] = known[s]
     for s in speakers:
         if s not in roles:
             side = classify_label(s, labels)

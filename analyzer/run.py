@@ -156,7 +156,7 @@ def run_analysis(
     summary = RunSummary(out)
     # a bad settings file or skill map stops here, before any work
     config = options if isinstance(options, RunConfig) else load_config(options)
-    stream = SessionStream(paths, config, jobs=jobs, manifest=manifest)
+    stream = SessionStream(paths, config, jobs=jobs, manifest=manifest, exclude=(out,))  # never read our own output
     summary.failed.extend(stream.missing)
     if stream.manifest_error is not None:
         summary.failed.append(str(stream.manifest_error))

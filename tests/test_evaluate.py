@@ -147,3 +147,14 @@ def test_annomi_agreement_stays_at_the_measured_level(shared_data):
     assert f1["question"] >= 0.87 and f1["reflection"] >= 0.58 and f1["advice"] >= 0.55
     auc = {a["figure"]: a["auc"] for a in res.auc}
     assert auc["empathy_score"] >= 0.85 and auc["overall_score"] >= 0.84
+
+
+def test_evaluate_decodes_a_cp1252_table_and_refuses_a_binary_one(coded):
+    table, mapping = coded
+    text = table.read_text(encoding="utf-8").replace("What brings you in today?", "What brings you in today, café?")
+    table.write_bytes(text.encode("cp1252"))
+    res = evaluate(table, mapping)
+    assert res.n_clinician_turns == 5
+    table.write_bytes(b"%PDF-1.7\n")
+    with pytest.raises(FormatError, match="looks like a binary file"):
+        evaluate(table, mapping)

@@ -66,9 +66,10 @@ def assert_well_formed(ts: list[Transcript]) -> None:
 
 def test_suffixes_and_formats():
     assert SUFFIXES == {
-        ".txt": "text", ".md": "text", ".vtt": "vtt", ".srt": "srt", ".json": "json", ".csv": "csv", ".tsv": "csv",
+        ".txt": "text", ".md": "text", ".vtt": "vtt", ".srt": "srt", ".sbv": "sbv", ".json": "json", ".csv": "csv",
+        ".tsv": "csv", ".cha": "chat", ".jsonl": "convokit", ".docx": "docx",
     }
-    assert FORMATS == ("text", "vtt", "srt", "json", "csv")
+    assert FORMATS == ("text", "vtt", "srt", "sbv", "json", "csv", "chat", "convokit", "docx")
 
 
 # --- WebVTT ------------------------------------------------------------------
@@ -488,8 +489,8 @@ def test_bad_session_in_many_is_skipped_not_fatal(tmp_path):
 
 
 def test_unknown_format_name(tmp_path):
-    with pytest.raises(FormatError, match="unknown format 'docx'"):
-        read(write(tmp_path, "x.txt", "T: hi\nC: ho\n"), format="docx")
+    with pytest.raises(FormatError, match="unknown format 'pdf'"):
+        read(write(tmp_path, "x.txt", "T: hi\nC: ho\n"), format="pdf")
 
 
 def test_format_override_and_sniffing_for_odd_suffix(tmp_path):
@@ -514,12 +515,12 @@ def test_discover(tmp_path):
     (tmp_path / "sub" / "deeper").mkdir(parents=True)
     (tmp_path / ".hidden").mkdir()
     for name in ["b.vtt", "a.txt", "sub/c.json", "sub/deeper/d.tsv", "sub/manifest.csv", ".secret.txt",
-                 ".hidden/e.txt", "notes.docx", "README.md", "sub/f.srt"]:
+                 ".hidden/e.txt", "notes.pdf", "README.md", "sub/f.srt"]:
         (tmp_path / name).write_text("x")
-    odd = tmp_path / "notes.docx"
+    odd = tmp_path / "notes.pdf"
     files, messages = discover([tmp_path, odd, tmp_path / "missing.vtt", tmp_path / "a.txt"])
     rel = [str(f.relative_to(tmp_path)) for f in files]
-    assert rel == ["a.txt", "b.vtt", "sub/c.json", "sub/deeper/d.tsv", "sub/f.srt", "notes.docx"]
+    assert rel == ["a.txt", "b.vtt", "sub/c.json", "sub/deeper/d.tsv", "sub/f.srt", "notes.pdf"]
     assert messages == [f"{tmp_path / 'missing.vtt'}: no such file or folder"]
 
 

@@ -49,6 +49,9 @@ class RawSession:
     segments: list[Segment] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
+    # Role words the source itself gives a speaker (CHAT @ID "Therapist", a ConvoKit speaker's meta role);
+    # read through models/roles.toml like a label, ahead of the label itself.
+    role_words: dict[str, str] = field(default_factory=dict)
 
     def add(self, speaker: str, text: str, start_s: float | None, end_s: float | None, line: int | None) -> None:
         """Append a segment, numbering it 1-based within the session."""

@@ -8,6 +8,22 @@ Three layouts:
 * AssemblyAI: ``{"utterances": [{"start", "end", "speaker", "text"}]}``,
   times in MILLISECONDS.
 * A plain list of ``{"speaker", "text", "start"?, "end"?}`` (seconds).
+* Deepgram: ``{"results": {"utterances": [{"start", "end", "speaker", "transcript"}]}}``
+  (seconds, speakers numbered 0, 1 …); without utterances, the words of
+  ``results.channels[0].alternatives[0].words[]`` (each with a ``speaker``)
+  are grouped into runs by speaker.
+* AWS Transcribe: ``results.items[]`` (pronunciation items with times as
+  strings, punctuation items attached to the word before) with speakers from
+  ``results.speaker_labels.segments[]`` (or each item's ``speaker_label``);
+  a segment is a run of one speaker's words within one labelled segment.
+  A job run with channel identification instead has ``results.channel_labels``:
+  each channel (``ch_0``, ``ch_1``) is then one speaker.
+* Rev: ``{"monologues": [{"speaker", "speaker_name"?, "elements": [{"type",
+  "value", "ts", "end_ts"}]}]}``; text and punctuation elements joined as
+  written.
+
+Numbered speakers become ``Speaker 0``, ``Speaker 1`` … (a bare number is
+not a label anyone reads).
 
 Each segment's ``line`` is where its object starts in the file, found with a
 cheap token scan (None when the scan and the parse disagree).
@@ -69,6 +85,9 @@ def _seconds(value: Any, scale: float, what: str, where: str, source: str, line:
         raise FormatError(f"{where}: {what} {value!r} is not a number", path=source, line=line)
     try:
         seconds = float(value) / scale
+    except OverflowError:  # an integer with hundreds of digits
+        raise FormatError(f"{where}: {what} is a {len(str(value))}-digit number, not a time", path=source,
+                          line=line) from None
     except ValueError:
         raise FormatError(f"{where}: {what} {value!r} is not a number", path=source, line=line) from None
     if not math.isfinite(seconds):
@@ -109,16 +128,36 @@ def _layout(data: Any, source: str) -> tuple[list[Any], float, str | None, str]:
     )
 
 
-def parse_json(text: str, source: str, labels: dict[str, Any]) -> list[RawSession]:
-    """Read one of the JSON layouts above into one raw session."""
+def load_json(text: str, source: str) -> Any:
+    """``json.loads`` with every failure as a FormatError naming the line where known."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise FormatError(
             f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", path=source, line=exc.lineno
         ) from None
-    except (ValueError, RecursionError) as exc:  # e.g. an integer too long to convert, absurd nesting
-        raise FormatError(f"invalid JSON: {exc}", path=source) from None
+    except (ValueError, RecursionError, OverflowError) as exc:  # an integer too long to convert, absurd nesting
+        raise FormatError(f"invalid JSON: {str(exc)[:200]}", path=source) from None
+
+
+def speaker_name(value: Any) -> str | None:
+    """A speaker value as a label: numbers become ``Speaker N``; None for nothing usable."""
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    if isinstance(value, (int, float)):
+        return f"Speaker {value:g}" if isinstance(value, float) and math.isfinite(value) else f"Speaker {value}"
+    name = " ".join(str(value).split())
+    if name.isdigit():
+        return f"Speaker {name}"
+    return name or None
+
+
+def parse_json(text: str, source: str, labels: dict[str, Any]) -> list[RawSession]:
+    """Read one of the JSON layouts above into one raw session."""
+    data = load_json(text, source)
+    special = _vendor_layout(data, source)
+    if special is not None:
+        return [special]
     items, scale, key, layout = _layout(data, source)
     lines = _object_lines(text, key)
     if len(lines) != sum(isinstance(x, dict) for x in items):
@@ -159,3 +198,187 @@ def parse_json(text: str, source: str, labels: dict[str, Any]) -> list[RawSessio
     if not session.segments:
         raise FormatError(f"no speech found: the {layout} list has no segment with text", path=source)
     return [session]
+
+
+def _vendor_layout(data: Any, source: str) -> RawSession | None:
+    """Deepgram, AWS Transcribe or Rev output as a raw session; None for the other layouts."""
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("monologues"), list):
+        return _rev(data["monologues"], source)
+    results = data.get("results")
+    if not isinstance(results, dict):
+        return None
+    if isinstance(results.get("items"), list) and (
+        "speaker_labels" in results or "channel_labels" in results or "transcripts" in results
+    ):
+        return _aws(results, source)
+    if isinstance(results.get("utterances"), list) or isinstance(results.get("channels"), list):
+        return _deepgram(results, source)
+    return None
+
+
+def _finish(session: RawSession, layout: str, empty: int, source: str) -> RawSession:
+    if empty:
+        session.warnings.append(f"skipped {empty} segment(s) with empty text")
+    if not session.segments:
+        raise FormatError(f"no speech found: the {layout} output has no segment with words", path=source)
+    return session
+
+
+def _no_speaker(where: str, how: str, source: str) -> FormatError:
+    return FormatError(f"{where} has no speaker: diarization is missing. {how}", path=source)
+
+
+def _deepgram(results: dict[str, Any], source: str) -> RawSession:
+    session = RawSession(key=None)
+    empty = 0
+    utterances = results.get("utterances")
+    if isinstance(utterances, list) and utterances:
+        for n, u in enumerate(utterances, 1):
+            if not isinstance(u, dict):
+                raise FormatError(f"utterance {n} of the Deepgram results is not an object", path=source)
+            speech = u.get("transcript")
+            speech = " ".join(speech.split()) if isinstance(speech, str) else ""
+            if not speech:
+                empty += 1
+                continue
+            speaker = speaker_name(u.get("speaker"))
+            if speaker is None:
+                raise _no_speaker(f"utterance {n}", "Request Deepgram with diarize=true.", source)
+            where = f"utterance {n}"
+            session.add(speaker, speech, _seconds(u.get("start"), 1.0, "start", where, source, None),
+                        _seconds(u.get("end"), 1.0, "end", where, source, None), None)
+        return _finish(session, "Deepgram", empty, source)
+    words = _deepgram_words(results)
+    if words is None:
+        raise FormatError("Deepgram results have neither utterances nor channels[0].alternatives[0].words",
+                          path=source)
+    _words_to_segments(words, "Deepgram", session, source)
+    return _finish(session, "Deepgram", 0, source)
+
+
+def _deepgram_words(results: dict[str, Any]) -> list[Any] | None:
+    try:
+        words = results["channels"][0]["alternatives"][0]["words"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return words if isinstance(words, list) else None
+
+
+def _words_to_segments(words: list[Any], layout: str, session: RawSession, source: str) -> None:
+    """Group Deepgram words into runs by speaker (punctuated_word preferred)."""
+    run: list[str] = []
+    speaker: str | None = None
+    start = end = None
+    for n, w in enumerate(words, 1):
+        if not isinstance(w, dict):
+            raise FormatError(f"word {n} of the {layout} words is not an object", path=source)
+        token = w.get("punctuated_word", w.get("word"))
+        if not isinstance(token, str) or not token.strip():
+            continue
+        who = speaker_name(w.get("speaker"))
+        if who is None:
+            raise _no_speaker(f"word {n}", "Request Deepgram with diarize=true.", source)
+        where = f"word {n}"
+        if who != speaker and run:
+            session.add(speaker or "", " ".join(run), start, end, None)
+            run = []
+        if not run:
+            speaker, start = who, _seconds(w.get("start"), 1.0, "start", where, source, None)
+        run.append(token.strip())
+        end = _seconds(w.get("end"), 1.0, "end", where, source, None)
+    if run:
+        session.add(speaker or "", " ".join(run), start, end, None)
+
+
+def _aws_speakers(results: dict[str, Any]) -> tuple[dict[str, str], set[str]]:
+    """(item start time -> speaker label, start times where a labelled segment begins)."""
+    by_start: dict[str, str] = {}
+    starts: set[str] = set()
+    labels = results.get("speaker_labels")
+    segments = labels.get("segments") if isinstance(labels, dict) else None
+    channels = results.get("channel_labels")
+    if not isinstance(segments, list) and isinstance(channels, dict) and isinstance(channels.get("channels"), list):
+        # channel identification (a two-line phone recording): each channel is one speaker, ch_0, ch_1
+        segments = [{"speaker_label": c.get("channel_label"), "items": c.get("items")}
+                    for c in channels["channels"] if isinstance(c, dict)]
+    for seg in segments if isinstance(segments, list) else []:
+        if not isinstance(seg, dict):
+            continue
+        items = seg.get("items") if isinstance(seg.get("items"), list) else []
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and item.get("start_time") is not None:
+                by_start.setdefault(str(item["start_time"]), str(seg.get("speaker_label", item.get("speaker_label"))))
+                if i == 0:
+                    starts.add(str(item["start_time"]))
+    return by_start, starts
+
+
+def _aws_content(item: dict[str, Any]) -> str:
+    alts = item.get("alternatives")
+    if isinstance(alts, list) and alts and isinstance(alts[0], dict) and isinstance(alts[0].get("content"), str):
+        return alts[0]["content"].strip()
+    return ""
+
+
+def _aws(results: dict[str, Any], source: str) -> RawSession:
+    session = RawSession(key=None)
+    by_start, starts = _aws_speakers(results)
+    run: list[str] = []
+    speaker: str | None = None
+    start = end = None
+    for n, item in enumerate(results["items"], 1):
+        if not isinstance(item, dict):
+            raise FormatError(f"item {n} of the AWS Transcribe items is not an object", path=source)
+        content = _aws_content(item)
+        if not content:
+            continue
+        if item.get("type") == "punctuation":
+            if run:
+                run[-1] += content
+            continue
+        key = str(item.get("start_time"))
+        who = speaker_name(item.get("speaker_label") or by_start.get(key))
+        if who is None:
+            raise _no_speaker(f"item {n}", "Run the AWS Transcribe job with ShowSpeakerLabels.", source)
+        where = f"item {n}"
+        if run and (who != speaker or key in starts):
+            session.add(speaker or "", " ".join(run), start, end, None)
+            run = []
+        if not run:
+            speaker, start = who, _seconds(item.get("start_time"), 1.0, "start_time", where, source, None)
+        run.append(content)
+        end = _seconds(item.get("end_time"), 1.0, "end_time", where, source, None)
+    if run:
+        session.add(speaker or "", " ".join(run), start, end, None)
+    return _finish(session, "AWS Transcribe", 0, source)
+
+
+def _rev(monologues: list[Any], source: str) -> RawSession:
+    session = RawSession(key=None)
+    empty = 0
+    for n, mono in enumerate(monologues, 1):
+        if not isinstance(mono, dict) or not isinstance(mono.get("elements"), list):
+            raise FormatError(f"monologue {n} of the Rev transcript has no elements list", path=source)
+        parts: list[str] = []
+        times: list[tuple[Any, Any]] = []
+        for el in mono["elements"]:
+            if not isinstance(el, dict) or el.get("type") not in ("text", "punct"):
+                continue  # "unknown" elements are tags such as <inaudible>
+            if isinstance(el.get("value"), str):
+                parts.append(el["value"])
+            if el.get("type") == "text":
+                times.append((el.get("ts"), el.get("end_ts")))
+        speech = " ".join("".join(parts).split())
+        if not speech:
+            empty += 1
+            continue
+        speaker = speaker_name(mono.get("speaker_name")) or speaker_name(mono.get("speaker"))
+        if speaker is None:
+            raise _no_speaker(f"monologue {n}", "Order the Rev transcript with speaker names.", source)
+        where = f"monologue {n}"
+        start = _seconds(times[0][0], 1.0, "ts", where, source, None) if times else None
+        end = _seconds(times[-1][1], 1.0, "end_ts", where, source, None) if times else None
+        session.add(speaker, speech, start, end, None)
+    return _finish(session, "Rev", empty, source)

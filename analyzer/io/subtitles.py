@@ -1,4 +1,4 @@
-"""Caption files: WebVTT (.vtt) and SubRip (.srt).
+"""Caption files: WebVTT (.vtt), SubRip (.srt) and YouTube/Google SubViewer (.sbv).
 
 Both are blocks separated by blank lines, each a cue: an optional identifier
 (a number in SRT), a timing line ``start --> end`` and text.  Speakers come
@@ -7,6 +7,10 @@ from the text: Zoom writes ``Name: text``, Teams writes ``<v Name>text</v>``
 writes ``[SPEAKER_00]: text``.  A cue without a speaker continues the
 previous speaker (diarizers and captioners split long speech), with one
 warning.  Every segment's ``line`` is its cue's timing line.
+
+SBV cues have no identifier and a timing line ``h:mm:ss.mmm,h:mm:ss.mmm``;
+Google Meet and YouTube captions name speakers as ``Name: text`` and may
+mark a change of speaker with ``>>``, which is dropped.
 """
 
 from __future__ import annotations
@@ -39,7 +43,11 @@ _META_BLOCK = re.compile(r"^(NOTE|STYLE|REGION)(\s|$)")
 _EXPECTED = {
     "vtt": "hh:mm:ss.mmm --> hh:mm:ss.mmm",
     "srt": "hh:mm:ss,mmm --> hh:mm:ss,mmm",
+    "sbv": "h:mm:ss.mmm,h:mm:ss.mmm",
 }
+SBV_TIMING = re.compile(r"^\s*(\d{1,2}:\d{2}:\d{2}\.\d{1,3})\s*,\s*(\d{1,2}:\d{2}:\d{2}\.\d{1,3})\s*$")
+_SBV_LOOSE = re.compile(r"^\s*\d{1,2}:\d{2}(?::\d{2})?[.,]\d{1,3}\s*[,;]")
+_CHEVRONS = re.compile(r"^\s*>>+\s*")
 
 Block = list[tuple[int, str]]
 
@@ -58,7 +66,7 @@ def _blocks(text: str) -> Iterator[Block]:
 
 def _clean(text: str) -> str:
     """Cue text without markup, entities unescaped, lines joined with a space."""
-    text = html.unescape(_TAG.sub("", text))
+    text = html.unescape(_TAG.sub("", _CHEVRONS.sub("", text)))
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -243,3 +251,25 @@ def parse_srt(text: str, source: str, labels: dict[str, Any]) -> list[RawSession
         start, end = _timing(timing[1], timing[0], source, "srt")
         _add_cue([t for _, t in body], start, end, timing[0], state)
     return _finish(state, source, "srt")
+
+
+def parse_sbv(text: str, source: str, labels: dict[str, Any]) -> list[RawSession]:
+    """Read a SubViewer (.sbv) caption file into one raw session."""
+    state = _State(RawSession(key=None), labels, {})
+    for block in _blocks(text):
+        lineno, first = block[0]
+        m = SBV_TIMING.match(first)
+        if m is None:
+            if _SBV_LOOSE.match(first):
+                raise FormatError(
+                    f"malformed cue timing {first.strip()!r}: expected {_EXPECTED['sbv']}", path=source, line=lineno
+                )
+            _add_loose_block(block, state)
+            continue
+        start, end = parse_clock(m.group(1)), parse_clock(m.group(2))
+        if start is None or end is None:
+            raise FormatError(
+                f"malformed cue timing {first.strip()!r}: expected {_EXPECTED['sbv']}", path=source, line=lineno
+            )
+        _add_cue([t for _, t in block[1:]], start, end, lineno, state)
+    return _finish(state, source, "sbv")

@@ -264,6 +264,9 @@ FIGURES: tuple[Figure, ...] = (
            ("clarity",)),
     Figure("jargon_per_1000_words", "Clinical jargon terms per 1,000 clinician words.", ("jargon",)),
     Figure("fillers_per_100_words", "Filler words per 100 clinician words.", ("filler",)),
+    # not a marker: the privacy screen (analyzer/privacy.py) counts it right after reading
+    Figure("n_possible_identifiers", "Likely identifiers (names, phone numbers, dates, addresses …) in the text and "
+           "speaker labels; `session-analyzer scan` lists them, and after `--redact` they are replaced (see Privacy)."),
 )
 
 
