@@ -250,7 +250,17 @@ _NOTE_PATTERNS = (
     re.compile(r"counted as other$"),
 )
 # Command-line advice in a note is for whoever runs the tool; the report says it in words.
-_CLI_HINT = re.compile(r";?\s*pass --clinician LABEL if this is wrong")
+_CLI_HINTS = (
+    (re.compile(r";?\s*pass --clinician LABEL if this is wrong"), "; if this is wrong, analyse again naming the clinician"),
+    (re.compile(r";\s*list them with `?session-analyzer scan`?,? or analyse with --redact"),
+     "; they can be listed, or replaced by analysing again with redaction"),
+)
+
+
+def _plain(text: str) -> str:
+    for pattern, words in _CLI_HINTS:
+        text = pattern.sub(words, text)
+    return text
 
 
 def split_notes(items: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -258,9 +268,9 @@ def split_notes(items: Sequence[str]) -> tuple[list[str], list[str]]:
     notes, warnings = [], []
     for w in items:
         if any(p.search(w) for p in _NOTE_PATTERNS):
-            notes.append(_CLI_HINT.sub("; if this is wrong, analyse again naming the clinician", w))
+            notes.append(_plain(w))
         else:
-            warnings.append(w)
+            warnings.append(_plain(w))
     return notes, warnings
 
 
