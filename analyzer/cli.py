@@ -186,15 +186,19 @@ def export(history_file: Path | None, out_file: Path, by: str, convokit_dir: Pat
               help="Marker thresholds TOML to use instead of the shipped models/markers.toml.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the per-code figures to this CSV.")
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the per-rule audit (fired, precision, share of true positives) to this CSV.")
 def evaluate(table: Path, mapping_file: str, unpunctuated: bool, ratings_files: tuple[str, ...],
-             spacy_model: str | None, settings_file: str | None, out_file: Path | None) -> None:
+             spacy_model: str | None, settings_file: str | None, out_file: Path | None,
+             rules_file: Path | None) -> None:
     """Compare the analyzer's turn codes with a human-coded utterance TABLE (CSV).
 
     Prints precision, recall, F1 and Cohen's kappa per code on clinician turns,
-    sub-type agreement, session AUC for a high/low label, and correlations
-    with session ratings.
+    sub-type agreement, session AUC for a high/low label, correlations with
+    session ratings, and for every rule id how often it fired and its precision.
     """
     from .evaluate import evaluate as run_evaluation
+    from .rule_audit import RULE_PRECISION_FLOOR, write_audit
 
     try:
         config = load_config(Options(spacy_model=spacy_model, settings_file=settings_file))
@@ -203,6 +207,10 @@ def evaluate(table: Path, mapping_file: str, unpunctuated: bool, ratings_files: 
     except AnalyzerError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(result.format())
+    click.echo("\nper rule (precision against the code the rule gives; blank where the table does not code it):")
+    click.echo(result.format_rules(floor=RULE_PRECISION_FLOOR))
+    if rules_file:
+        write_audit(rules_file, result.rules)
     if out_file:
         with AtomicCSV(out_file, ["code", "n", "gold_positive", "predicted_positive", "precision", "recall", "f1",
                                   "kappa"]) as w:

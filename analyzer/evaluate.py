@@ -33,6 +33,7 @@ from .config import Options, RunConfig, load_config
 from .nlp import build_nlp
 from .pipeline import analyze_transcript
 from .resources import load_toml
+from .rule_audit import RuleCounter, RuleFigures, flag_rates, format_audit, gold_code_map
 from .roles import assign_roles
 
 def type_codes() -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -41,6 +42,9 @@ def type_codes() -> dict[str, tuple[str, tuple[str, ...]]]:
 
 
 TYPE_CODES = type_codes()  # the built-in ones
+
+# Markers that lower a clinician's score: their rate in high vs low sessions is reported.
+AGAINST_MARKERS = ("dismissive", "advice", "premature_advice")
 
 _PUNCT = re.compile(r"[^\w\s']|(?<!\w)'|'(?!\w)")
 
@@ -107,6 +111,8 @@ class EvaluationResult:
     n_sessions: int
     n_clinician_turns: int
     session_rows: list[dict[str, Any]]
+    rules: list[RuleFigures] = field(default_factory=list)
+    flag_rates: list[dict[str, Any]] = field(default_factory=list)
 
     def format(self) -> str:
         """A plain-text report."""
@@ -125,7 +131,16 @@ class EvaluationResult:
         if self.correlations:
             lines += ["", "Spearman correlation with ratings:"]
             lines += [f"  {c['rating']} ~ {c['figure']:<32}{c['rho']:.3f}  (n={c['n']})" for c in self.correlations]
+        if self.flag_rates:
+            lines += ["", "against-markers per session (positive label vs the rest):"]
+            lines += [f"  {r['flag']:<24}{'positive' if r['positive'] else 'rest':<9}{r['per_session']:>7.3f} per session"
+                      f"{r['per_100_turns']:>8.3f} per 100 clinician turns  ({r['sessions']} sessions)"
+                      for r in self.flag_rates]
         return "\n".join(lines)
+
+    def format_rules(self, floor: float | None = None) -> str:
+        """The per-rule audit as plain text (rules below ``floor`` precision marked)."""
+        return format_audit(self.rules, floor)
 
 
 def _read_table(path: Path, mapping: Mapping) -> dict[str, list[dict[str, str]]]:
@@ -201,6 +216,7 @@ def evaluate(table: str | Path, mapping_file: str | Path, *, unpunctuated: bool 
     n_turns = 0
     transform = strip_punctuation if unpunctuated else None
     type_of = type_codes()
+    counter = RuleCounter(gold_code_map((s.name, s.analyzer) for s in mapping.codes if s.name not in type_of))
     for k, (sid, rows) in enumerate(sessions.items()):
         if progress:
             progress(k, len(sessions))
@@ -217,6 +233,7 @@ def evaluate(table: str | Path, mapping_file: str | Path, *, unpunctuated: bool 
                 continue
             n_turns += 1
             span = rows[tc.turn.first_segment - 1 : tc.turn.first_segment - 1 + tc.turn.n_segments]
+            turn_gold: dict[str, bool] = {}
             for spec in mapping.codes:
                 values = [r[spec.column].strip() for r in span]
                 if spec.name in type_of:
@@ -226,8 +243,10 @@ def evaluate(table: str | Path, mapping_file: str | Path, *, unpunctuated: bool 
                 else:
                     g = any(v in spec.positive for v in values)
                     p = any(tc.has(code) for code in spec.analyzer)
+                    turn_gold[spec.name] = g
                 gold[spec.name].append(g)
                 pred[spec.name].append(p)
+            counter.add_turn(tc, turn_gold)
     codes = [binary_agreement(s.name, gold[s.name], pred[s.name]) for s in mapping.codes if s.name not in type_of]
     types = []
     for s in mapping.codes:
@@ -245,8 +264,9 @@ def evaluate(table: str | Path, mapping_file: str | Path, *, unpunctuated: bool 
             pairs = [(l, v) for l, v in pairs if v is not None and v != ""]
             auc.append({"figure": fig, "auc": roc_auc([l for l, _ in pairs], [float(v) for _, v in pairs]),
                         "n": len(pairs)})
+    rates = flag_rates(rows_out, labels, AGAINST_MARKERS) if labels else []
     return EvaluationResult(codes, types, auc, _correlations(rows_out, mapping, ratings_files), len(rows_out),
-                            n_turns, rows_out)
+                            n_turns, rows_out, counter.figures(), rates)
 
 
 def _correlations(rows: list[dict[str, Any]], mapping: Mapping, files: Sequence[str | Path]) -> list[dict[str, Any]]:

@@ -6,7 +6,10 @@ Runs, in one go, the figures the README reports:
   simple/complex agreement, session AUC for high vs low MI quality, Spearman with the AnnoSUM-MI
   expert Empathy rating;
 * the same AnnoMI text with punctuation and capitals stripped (as speech-to-text gives it);
-* ESConv valid (and train with --train): supporter strategies as codes.
+* ESConv valid (and train with --train): supporter strategies as codes, punctuated and stripped;
+* every code's F1 on AnnoMI and ESConv side by side, with the gap;
+* the per-rule audit (fired, precision, share of the code's true positives) of every set, written to
+  benchmarks/results/rule_audit.csv (figures and rule ids only, no text of the data).
 
 The data is read at run time and never copied: ESConv's JSON lines are written to a temporary CSV
 only for the length of the run.  Prints a skip message and exits 0 where ../shared/data is absent.
@@ -27,9 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analyzer.evaluate import evaluate  # noqa: E402
+from analyzer.evaluate import EvaluationResult, evaluate  # noqa: E402
+from analyzer.rule_audit import AUDIT_COLUMNS, RULE_PRECISION_FLOOR, below_floor  # noqa: E402
 
 MAPPINGS = ROOT / "models" / "evaluation"
+AUDIT_FILE = ROOT / "benchmarks" / "results" / "rule_audit.csv"
 
 
 def data_dir() -> Path | None:
@@ -62,6 +67,42 @@ def section(title: str, result, seconds: float) -> None:
     print(f"\n=== {title} ({seconds:.0f} s)\n{result.format()}")
 
 
+def side_by_side(results: dict[str, EvaluationResult]) -> None:
+    """Every code's F1 on AnnoMI and ESConv next to each other, punctuated and stripped, with the gap."""
+    print("\n=== F1 side by side (gap = ESConv - AnnoMI)")
+    print(f"{'code':<16}{'AnnoMI':>8}{'ESConv':>8}{'gap':>8}   {'AnnoMI-u':>9}{'ESConv-u':>9}{'gap':>8}")
+    f1 = {k: {a.code: a.f1 for a in r.codes} for k, r in results.items()}
+    codes = sorted({c for v in f1.values() for c in v})
+
+    def cell(key: str, code: str) -> str:
+        v = f1.get(key, {}).get(code)
+        return "-" if v is None else f"{v:.3f}"
+
+    def gap(a: str, b: str, code: str) -> str:
+        x, y = f1.get(a, {}).get(code), f1.get(b, {}).get(code)
+        return "-" if x is None or y is None else f"{y - x:+.3f}"
+
+    for c in codes:
+        print(f"{c:<16}{cell('annomi', c):>8}{cell('esconv', c):>8}{gap('annomi', 'esconv', c):>8}   "
+              f"{cell('annomi-u', c):>9}{cell('esconv-u', c):>9}{gap('annomi-u', 'esconv-u', c):>8}")
+
+
+def write_audit(results: dict[str, EvaluationResult]) -> None:
+    """The per-rule audit of every set in one CSV; prints the rules below the precision floor."""
+    AUDIT_FILE.parent.mkdir(parents=True, exist_ok=True)
+    with open(AUDIT_FILE, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["set", *AUDIT_COLUMNS], lineterminator="\n")
+        w.writeheader()
+        for key, res in results.items():
+            for f in res.rules:
+                w.writerow({"set": key, **f.as_row()})
+    print(f"\n=== rule audit -> {AUDIT_FILE.relative_to(ROOT)}; rules under {RULE_PRECISION_FLOOR} precision "
+          f"(fired >= 5) where the set codes them:")
+    for key, res in results.items():
+        low = [f for f in res.rules if below_floor(f)]
+        print(f"  {key}: " + (", ".join(f"{f.code}/{f.rule_id} {f.precision:.2f} ({f.fired})" for f in low) or "none"))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--train", action="store_true", help="also evaluate on ESConv train (910 conversations)")
@@ -71,6 +112,7 @@ def main() -> None:
     if d is None:
         print("SKIP: ../shared/data is absent (the expert-coded sets are not redistributable); nothing measured.")
         return
+    results: dict[str, EvaluationResult] = {}
     if args.only in (None, "annomi"):
         table = d / "annomi" / "AnnoMI-full.csv"
         ratings = sorted((d / "annosum_mi").glob("*_data_MI_annotated.csv"))
@@ -78,13 +120,21 @@ def main() -> None:
             t = time.perf_counter()
             res = evaluate(table, MAPPINGS / "annomi.toml", unpunctuated=unpunct, ratings_files=ratings)
             section(f"AnnoMI{' unpunctuated, lower-case' if unpunct else ''}", res, time.perf_counter() - t)
+            results["annomi-u" if unpunct else "annomi"] = res
     if args.only in (None, "esconv"):
         with tempfile.TemporaryDirectory(prefix="sa-esconv-") as tmp:
             for split in (["valid", "train"] if args.train else ["valid"]):
-                t = time.perf_counter()
                 csv_path, ratings = esconv_csv(d / "esconv" / f"{split}.jsonl", Path(tmp) / f"{split}.csv")
-                res = evaluate(csv_path, MAPPINGS / "esconv.toml", ratings_files=[ratings])
-                section(f"ESConv {split}", res, time.perf_counter() - t)
+                for unpunct in (False, True):
+                    t = time.perf_counter()
+                    res = evaluate(csv_path, MAPPINGS / "esconv.toml", unpunctuated=unpunct, ratings_files=[ratings])
+                    section(f"ESConv {split}{' unpunctuated, lower-case' if unpunct else ''}", res,
+                            time.perf_counter() - t)
+                    if split == "valid":
+                        results["esconv-u" if unpunct else "esconv"] = res
+    side_by_side(results)
+    if args.only is None:  # the committed audit covers every set; a partial run leaves it alone
+        write_audit(results)
 
 
 if __name__ == "__main__":

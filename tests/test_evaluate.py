@@ -158,3 +158,56 @@ def test_evaluate_decodes_a_cp1252_table_and_refuses_a_binary_one(coded):
     table.write_bytes(b"%PDF-1.7\n")
     with pytest.raises(FormatError, match="looks like a binary file"):
         evaluate(table, mapping)
+
+
+def test_rule_audit_counts_each_rule_against_the_gold_code(coded):
+    table, mapping = coded
+    res = evaluate(table, mapping)
+    q_rules = [f for f in res.rules if f.code == "question"]
+    assert q_rules, "the two questions were found by some rule"
+    # both gold questions are found, so the question rules' true positives cover the code's two
+    assert all(f.code_true_positives == 2 for f in q_rules)
+    assert sum(f.true_positive for f in q_rules) >= 2
+    for f in q_rules:
+        assert 0.0 <= f.precision <= 1.0 and f.true_positive <= f.fired
+    # advice is not coded in this table: its rules get a firing count and no precision
+    adv = [f for f in res.rules if f.code == "advice"]
+    assert adv and all(f.true_positive is None and math.isnan(f.precision) for f in adv)
+
+
+def test_rule_audit_rates_against_markers_by_session_label(coded):
+    table, mapping = coded
+    res = evaluate(table, mapping)
+    rates = {(r["flag"], r["positive"]): r for r in res.flag_rates}
+    # session B ("poor") holds the one advice turn ("You need to stop drinking.")
+    assert rates[("advice", False)]["per_session"] == 1.0
+    assert rates[("advice", True)]["per_session"] == 0.0
+    assert "against-markers per session" in res.format()
+
+
+def test_cli_evaluate_writes_the_rule_audit(coded, tmp_path):
+    table, mapping = coded
+    out = tmp_path / "rules.csv"
+    result = CliRunner().invoke(cli, ["evaluate", str(table), "--mapping", str(mapping), "--rules", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "per rule" in result.output
+    with open(out, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {"code", "rule_id", "fired", "precision", "share_of_true_positives"} <= set(rows[0])
+    assert any(r["code"] == "question" and int(r["fired"]) >= 1 for r in rows)
+
+
+def test_committed_rule_audit_holds_figures_only():
+    """benchmarks/results/rule_audit.csv (written by make evaluate) carries rule ids and counts, no text."""
+    import re
+    from pathlib import Path
+
+    from analyzer.rule_audit import AUDIT_COLUMNS
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "rule_audit.csv"
+    with open(path, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and list(rows[0]) == ["set", *AUDIT_COLUMNS]
+    for r in rows:
+        assert re.fullmatch(r"[\w.:\-]+", r["rule_id"]) and int(r["fired"]) >= 1
+        assert r["precision"] == "" or 0.0 <= float(r["precision"]) <= 1.0

@@ -192,3 +192,49 @@ def test_backchannel_not_question(nlp, text):
 
 def test_where_fact_stays_closed(nlp):
     assert classify_question(nlp("Where do you buy your cigarettes?"))[0] == "closed"
+
+
+# --- run-on speech without punctuation (issue 9): sentences written for these tests, by category
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("okay what what happened after that", "open"),  # a repeated word is a restart
+        ("so how how did you manage", "open"),
+        ("would would that be a good time to plan", "closed"),
+        ("well you know tell me about when it started", "open"),  # request after a filler
+        ("thanks for coming in tell me what's been going on", "open"),
+        ("you have a lot going on can you tell me a bit about that", "open"),
+        ("you've said that already is that right", "closed"),  # 'that right' inside the tag is no agreement
+    ],
+)
+def test_run_on_questions_found(nlp, text, kind):
+    q, hits = classify_question(nlp(text))
+    assert q == kind, [h.rule_id for h in hits]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "there are reasons why you want to quit",  # relative 'why' mid-turn
+        "so someone who's both a friend and a partner",  # relative 'who'
+        "we can talk about it when you come in again",
+        "a lot of worry for you uh huh",  # backchannel, not the tag 'huh'
+        "if i got the story right you left in march",
+    ],
+)
+def test_run_on_statements_not_questions(nlp, text):
+    q, hits = classify_question(nlp(text))
+    assert q is None, [h.rule_id for h in hits]
+
+
+def test_run_on_field_is_checked(tmp_path, monkeypatch):
+    from analyzer.errors import ConfigError
+    from analyzer.markers import questions
+
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"label": "open", "id": "q.x", "pattern": "what is", "run_on": "sometimes"}\n')
+    monkeypatch.setattr(questions, "PATTERN_FILE", str(bad))
+    monkeypatch.setattr(questions, "_RUN_ON", {})
+    with pytest.raises(ConfigError, match="run_on"):
+        questions.run_on_rules()

@@ -16,6 +16,7 @@ client's previous turn asked for advice.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Any
 
@@ -25,7 +26,9 @@ from spacy.vocab import Vocab
 from ..resources import load_jsonl, word_list
 from .base import Hit
 from .patterns import PatternSet, TokenView, register_view_getter, token_view
+from .questions import clause_starts, question_hits
 from .registry import REGISTRY
+from .rule_context import DEFAULT, RuleBehaviour, allowed, behaviours, question_openers
 
 # The codes this module finds and the pattern files it reads are declared in the marker registry
 # (analyzer/markers/registry.py); these are the built-in ones, and the code reads the registry live.
@@ -144,28 +147,59 @@ def _by_label(ps: PatternSet, doc: Doc) -> dict[str, list[tuple[str, str, Span]]
     return out
 
 
-def _kept(found: dict[str, list[tuple[str, str, Span]]], label: str) -> list[tuple[str, str, Span]]:
-    """Matches of ``label`` not cancelled by a ``<label>_not`` match.
+class _TurnContext:
+    """Clause starts and question openers of one turn, computed when a rule's data row first asks for them."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self._starts: set[int] | None = None
+        self._questions: list[int] | None = None
+
+    @property
+    def clause_starts(self) -> set[int]:
+        if self._starts is None:
+            self._starts = clause_starts(self.doc)
+        return self._starts
+
+    @property
+    def question_starts(self) -> list[int]:
+        if self._questions is None:
+            idxs = token_view(self.doc).idxs
+            self._questions = question_openers(question_hits(self.doc), lambda c: bisect_right(idxs, c) - 1)
+        return self._questions
+
+
+def _kept(found: dict[str, list[tuple[str, str, Span]]], label: str, ctx: _TurnContext | None = None) -> list[tuple[str, str, Span]]:
+    """Matches of ``label`` not cancelled by a ``<label>_not`` match, a ``<label>_scope_not`` frame or their own
+    data row's behaviour (models/patterns rows: ``position``, ``not_in_question``, ``unless_next``).
 
     A cancelling context is left context: it cancels a match it overlaps and that it starts at or before
     ("you feel [you should]", "[if you need] to"), never one that merely ends where it begins
     ("why don't [you take ...]" stays advice).
     """
     blockers = [s for _, _, s in found.get(label + "_not", [])]
-    frames = [s for _, _, s in found.get(label + "_scope_not", [])]
-    return [
-        (v, r, s)
-        for v, r, s in found.get(label, [])
-        if not any(b.start <= s.start < b.end for b in blockers) and not any(_in_scope(f, s) for f in frames)
-    ]
+    frames = [(r, s) for _, r, s in found.get(label + "_scope_not", [])]
+    rules = behaviours(marker_files())
+    out = []
+    for v, r, s in found.get(label, []):
+        if any(b.start <= s.start < b.end for b in blockers) or any(_in_scope(f, s, rules.get(fr, DEFAULT)) for fr, f in frames):
+            continue
+        b = rules.get(r)
+        if b is not None and ctx is not None and not allowed(b, s, ctx.clause_starts, ctx.question_starts):
+            continue
+        out.append((v, r, s))
+    return out
 
 
-def _in_scope(frame: Span, span: Span) -> bool:
+def _in_scope(frame: Span, span: Span, behaviour: RuleBehaviour = DEFAULT) -> bool:
     """A ``<label>_scope_not`` frame ("it sounds like", "being told") covers a match that starts inside it or after it
     in the same sentence, at most ``SCOPE_TOKENS`` tokens on (unpunctuated speech is one long sentence), unless the
-    match is in the clinician's own voice ("... I think you should", "my advice"): those cues open a new clause."""
+    match is in the clinician's own voice ("... I think you should", "my advice"): those cues open a new clause.
+    A frame whose row sets ``covers_own_voice`` (a denial, "I'm not saying ...") covers the clinician's voice too."""
     if not frame.start <= span.start <= frame.end + SCOPE_TOKENS or span.sent.start != frame.sent.start:
         return False
+    if behaviour.covers_own_voice:
+        return True
     if _own_voice_frame(frame):
         return False
     return span[0].lower_ not in OWN_VOICE
@@ -214,13 +248,14 @@ def code_lexical(doc: Doc, prev_clinician: Doc | None = None, prev_client: Doc |
     ps = _patterns(doc.vocab)
     found = _by_label(ps, doc)
     out: dict[str, list[Hit]] = {c: [] for c in REGISTRY.module_codes(__name__)}
+    ctx = _TurnContext(doc)
     for code in REGISTRY.phrase_codes():
-        out[code] = _hits(code, _kept(found, code))
+        out[code] = _hits(code, _kept(found, code, ctx))
 
     dismissive = [(h.start_char, h.end_char) for h in out["dismissive"]]
     advice = [
         m
-        for m in _kept(found, "advice")
+        for m in _kept(found, "advice", ctx)
         if not any(m[2].start_char < e and s < m[2].end_char for s, e in dismissive)
         and (m[0] == QUESTION_FORM or not _in_question(m[2]))
     ]

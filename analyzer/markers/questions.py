@@ -27,7 +27,8 @@ from __future__ import annotations
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from ..resources import word_list
+from ..errors import ConfigError
+from ..resources import load_jsonl, word_list
 from .base import Hit
 from .patterns import PatternSet, TokenView, token_view
 
@@ -53,6 +54,34 @@ _BOUNDARY_PUNCT = frozenset({",", ";", ":", ".", "!", "?", "-", "--", "...", "â€
 _MIN_TAG_PREFIX = 3
 # Openers this close after another opener belong to the same question clause.
 MERGE_WINDOW = 5
+
+
+# How an opener counts in run-on speech without punctuation (the row's "run_on" field, models/patterns/questions.jsonl):
+#   "anywhere" (default)    at any position not right after an embedding word ("I know what ...");
+#   "clause_start"          only at the turn start or after a discourse marker: relative and embedded readings
+#                           ("reasons why you ...", "someone who's ...", "as we talk more") dominate elsewhere;
+#   "after_non_subject"     also right after an embedding word, unless that word is a subject, auxiliary, "to" or
+#                           wh-word: an imperative request ("... you know tell me about it", "thanks for coming in
+#                           tell me ...") is no complement of a preposition or filler.
+RUN_ON = ("anywhere", "clause_start", "after_non_subject")
+
+
+def run_on_rules() -> dict[str, str]:
+    """Rule id -> its ``run_on`` behaviour, for rows that set one (checked here)."""
+    if not _RUN_ON:
+        rows, label = load_jsonl(PATTERN_FILE)
+        for row in rows:
+            value = row.get("run_on", "anywhere")
+            if value not in RUN_ON:
+                raise ConfigError(f"pattern {row.get('id')!r}: run_on must be one of {list(RUN_ON)}", path=label,
+                                  line=row.get("_line"))
+            if value != "anywhere":
+                _RUN_ON[row["id"]] = value
+        _RUN_ON.setdefault("", "anywhere")  # loaded, even when no row sets it
+    return _RUN_ON
+
+
+_RUN_ON: dict[str, str] = {}
 
 
 def pattern_set(vocab: Vocab) -> PatternSet:
@@ -144,7 +173,8 @@ def loose_starts(doc: Doc) -> set[int] | None:
         return None
     embedding = word_list(EMBEDDING_FILE)
     lowers = view.lowers
-    return {i for i in range(len(lowers)) if i == 0 or lowers[i - 1] not in embedding}
+    # a word said twice ("what what happened", "would would this") is a restart: the repeat opens the clause
+    return {i for i in range(len(lowers)) if i == 0 or lowers[i - 1] not in embedding or lowers[i] == lowers[i - 1]}
 
 
 def _inverts_after(lowers: list[str], i: int) -> bool:
@@ -223,8 +253,10 @@ def _question_hits(doc: Doc) -> list[Hit]:
             continue
         if label in ("open", "closed", "imperative"):
             ok = span.start in starts
-            if not ok and loose is not None and (
+            run_on = run_on_rules().get(rule_id, "anywhere")
+            if not ok and loose is not None and run_on != "clause_start" and (
                 span.start in loose
+                or (run_on == "after_non_subject" and view.lowers[span.start - 1] not in _NO_INVERSION_BEFORE)
                 # yes/no inversion can't be embedded ("... with them is there ...", "you know
                 # have you ..."): an embedded yes/no clause needs if/whether.  It only fails
                 # to be an inversion right after a subject, "to" or an auxiliary ("I can you
@@ -255,7 +287,9 @@ def _question_hits(doc: Doc) -> list[Hit]:
             if (
                 span.end - 1 in tag_ends
                 and span.start - span.sent.start >= _MIN_TAG_PREFIX
-                and not any(s.start <= span.start < s.end or s.start < span.end <= s.end for s in not_tag)
+                # an agreement ("that's right", "all right") cancels a tag it starts at or before; "is that right" keeps
+                # its tag although "that right" sits inside it
+                and not any(s.start <= span.start < s.end for s in not_tag)
             ):
                 found.append((span.start, Hit.from_span("question", value, rule_id, span)))
     # route 1: punctuated question with no recognised opener (e.g. "and then?").  Only when
