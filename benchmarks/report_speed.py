@@ -9,7 +9,9 @@ Prints, in one run:
   ``--words`` words): analysis time against the time to render and write
   every report and the index (goal: reports under a tenth of the analysis);
 * a synthetic timed session of 1,000 and of 8,000 turns: report time for
-  each and their ratio (goal: within 10×, i.e. linear in turns).
+  each and their ratio (goal: within 10×, i.e. linear in turns);
+* where headless Chromium is installed, the printed pages of the
+  49-minute sample's report, without and with the transcript (goal: ≤ 6).
 
 Each render is timed as the best of ``--repeat`` runs (the machine is shared: the best run is the
 least disturbed one, as ``timeit`` advises).
@@ -141,12 +143,36 @@ def growth(repeat: int) -> None:
     print(f"  8,000 / 1,000 turns: {best[8000] / best[1000]:.1f}×   (goal ≤ 10×; 8× is linear)")
 
 
+def printed_pages() -> None:
+    import re
+    import shutil
+    import subprocess
+
+    chromium = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
+    if chromium is None:
+        print("printed pages: no headless Chromium on PATH (apt-get install chromium)")
+        return
+    result = analyze_transcript(readers.read(ROOT / "sample_transcripts" / "patient_validating.vtt")[0])
+    with tempfile.TemporaryDirectory(prefix="sa-print-") as tmp:
+        counts = []
+        for printed in (False, True):
+            page, pdf = Path(tmp) / f"r{printed}.html", Path(tmp) / f"r{printed}.pdf"
+            page.write_text(session_report_html(result, print_transcript=printed), encoding="utf-8")
+            subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp}/p",
+                            "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri()],
+                           capture_output=True, timeout=120)
+            counts.append(len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) if pdf.exists() else 0)
+    print(f"printed pages of patient_validating (Letter): {counts[0]} (goal ≤ 6); "
+          f"with --print-transcript {counts[1]}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--words", type=int, default=1_000_000, help="words in the corpus (default 1,000,000, as make bench)")
     ap.add_argument("--repeat", type=int, default=7, help="renders per timing (the best is reported)")
     args = ap.parse_args()
     charts(args.repeat)
+    printed_pages()
     growth(args.repeat)
     corpus(args.words)
 
