@@ -55,10 +55,14 @@ def test_timeline_draws_one_path_per_lane_and_links_marks():
     assert all(a.find("title") is not None for a in root.iter("a"))
 
 
-def test_timeline_size_grows_linearly_with_turns():
-    small = svg.timeline(_spans(1000), [], 0, 100, "minutes", "t")
-    big = svg.timeline(_spans(8000), [], 0, 800, "minutes", "t")
-    assert 7 < len(big) / len(small) < 9
+def test_timeline_keeps_each_visible_turn_and_merges_what_is_under_a_pixel():
+    apart = svg.timeline(_spans(60), [], 0, 6, "minutes", "t")  # turns 2 px apart: every one drawn
+    lanes = [p.get("d") for p in _parse(apart).iter("path") if p.get("fill") in svg.ROLE_FILL.values()]
+    assert [d.count("M") for d in lanes] == [30, 30]
+    dense = svg.timeline(_spans(8000), [], 0, 800, "minutes", "t")  # far more turns than pixels
+    lanes = [p.get("d") for p in _parse(dense).iter("path") if p.get("fill") in svg.ROLE_FILL.values()]
+    assert all(d.count("M") <= 700 for d in lanes)  # at most one bar per pixel of the plot
+    assert len(dense) < 20 * len(apart)
 
 
 def test_line_chart_marks_peaks_with_turn_labels_and_clips_to_range():

@@ -497,11 +497,22 @@ def _figures_section(result: Any) -> str:
             f"<tbody>\n{body}\n</tbody></table>")
 
 
+@lru_cache(maxsize=512)
+def _code_look(code: str, n_markers: int) -> tuple[bool, str, str]:
+    """(highlighted, tone, name) of an evidence code; ``n_markers`` keys the cache to the registry's size,
+    so a marker registered at run time is seen (the registry lookups scan every marker)."""
+    return REGISTRY.highlighted(code), REGISTRY.tone(code), _code_name(code)
+
+
 def _highlight(text: str, hits: Iterable[Any]) -> str:
     """The turn text, escaped, with evidence spans wrapped in <mark>; overlapping spans are merged."""
+    hits = list(hits)
+    if not hits:
+        return _e(text)
+    n_markers = len(REGISTRY)
     spans: list[tuple[int, int, Any]] = []
     for h in hits:
-        if not REGISTRY.highlighted(h.code):
+        if not _code_look(h.code, n_markers)[0]:
             continue
         s, e = h.start_char, h.end_char
         if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= len(text)) or (h.text and text[s:e] != h.text):
@@ -522,9 +533,9 @@ def _highlight(text: str, hits: Iterable[Any]) -> str:
     out, pos = [], 0
     for s, e, hs in groups:
         out.append(_e(text[pos:s]))
-        tones = {REGISTRY.tone(h.code) for h in hs}
+        tones = {_code_look(h.code, n_markers)[1] for h in hs}
         tone = "neg" if "neg" in tones else "pos" if "pos" in tones else "q" if "q" in tones else ""
-        title = "; ".join(dict.fromkeys(f"{_code_name(h.code)} ({h.value}): {h.rule_id}" for h in hs))
+        title = "; ".join(dict.fromkeys(f"{_code_look(h.code, n_markers)[2]} ({h.value}): {h.rule_id}" for h in hs))
         cls = f' class="hl-{tone}"' if tone else ""
         out.append(f'<mark{cls} title="{_e(title)}">{_e(text[s:e])}</mark>')
         pos = e
@@ -534,6 +545,8 @@ def _highlight(text: str, hits: Iterable[Any]) -> str:
 
 def _badges(tc: Any, order: Sequence[Any] | None = None) -> str:
     """Badges for the turn's codes, each titled with the rule ids that fired (``order``: :func:`_badge_order`)."""
+    if not (tc.hits or tc.question or tc.reflection or tc.interruption or tc.backchannel or any(tc.flags.values())):
+        return ""  # most client turns carry no code: skip the walk over every marker
     rules: dict[str, list[str]] = {}
     for h in tc.hits:
         rules.setdefault(h.code, []).append(h.rule_id)

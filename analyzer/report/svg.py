@@ -198,6 +198,11 @@ def _symbol(kind: str, x: float, y: float) -> str:
     return f'<rect x="{_n(x - 3)}" y="{_n(y - 3)}" width="6" height="6" fill="{colour}"/>'
 
 
+def _bar(bar: list[float], y: float, h: float) -> str:
+    w = bar[1] - bar[0]
+    return f"M{_n(bar[0])} {_n(y)}h{_n(w)}v{_n(h)}h{_n(-w)}z"
+
+
 def timeline(spans: Sequence[Span], marks: Sequence[Mark], lo: float, hi: float, x_label: str,
              label: str, lanes: Sequence[tuple[str, str]] = (("clinician", "Clinician"), ("client", "Client"))) -> str:
     """Who spoke when: one lane per role, a bar per turn, marked moments above and below the lanes.
@@ -223,13 +228,24 @@ def timeline(spans: Sequence[Span], marks: Sequence[Mark], lo: float, hi: float,
                 x0, x1 = px(m.x), px(m.x_end)
                 out.append(_link(m.href, m.tip, f'<rect x="{_n(x0)}" y="{top - 4}" width="{_n(max(2.5, x1 - x0))}" '
                                  f'height="{_n(bottom - top + 8)}" fill="#6b6b6b" fill-opacity="0.45"/>'))
+    # Bars closer than half a pixel merge into one: a long session has more turns than the chart has
+    # pixels, and drawing each would only cost time and bytes (the picture is the same).
+    open_bar: dict[str, list[float]] = {}  # role -> [x0, x1] of the bar being extended
     per_role: dict[str, list[str]] = {}
     for s in spans:
         if s.role not in lane_y:
             continue
         x0 = px(s.start)
-        w = max(0.8, px(s.end) - x0)
-        per_role.setdefault(s.role, []).append(f"M{_n(x0)} {lane_y[s.role]}h{_n(w)}v{lane_h}h{_n(-w)}z")
+        x1 = max(x0 + 0.8, px(s.end))
+        bar = open_bar.get(s.role)
+        if bar is not None and x0 - bar[1] < 0.5:
+            bar[1] = max(bar[1], x1)
+            continue
+        if bar is not None:
+            per_role.setdefault(s.role, []).append(_bar(bar, lane_y[s.role], lane_h))
+        open_bar[s.role] = [x0, x1]
+    for role, bar in open_bar.items():
+        per_role.setdefault(role, []).append(_bar(bar, lane_y[role], lane_h))
     for role, parts in per_role.items():  # one path per lane: thousands of turns stay one element
         out.append(f'<path d="{"".join(parts)}" fill="{ROLE_FILL.get(role, "#888")}"/>')
     rows = {"interruption": top - 4, "negative": bottom + 12, "reply": bottom + 26}
@@ -285,11 +301,17 @@ def line_chart(xs: Sequence[float], ys: Sequence[float], marks: Sequence[Mark], 
         out.append(_text(right - 4, y - 4, name, 10, "end", "#7b2d8e"))
     out.append(f'<text x="14" y="{_n(top + plot_h / 2)}" font-size="11" fill="#444" text-anchor="middle" '
                f'transform="rotate(-90 14 {_n(top + plot_h / 2)})">{_e(y_label)}</text>')
-    if dots is not None:
-        out.append('<path d="' + "".join(f"M{_n(px(x))} {_n(py(v))}h0.1" for x, v in zip(xs, dots))
+    if dots is not None:  # one dot per pixel position: a long session's overlapping dots are drawn once
+        seen = dict.fromkeys(f"M{_n(px(x))} {_n(py(v))}h0.1" for x, v in zip(xs, dots))
+        out.append('<path d="' + "".join(seen)
                    + '" stroke="#D55E00" stroke-opacity="0.35" stroke-width="4" stroke-linecap="round"/>')
     if xs:
-        pts = " ".join(f"{_n(px(x))},{_n(py(v))}" for x, v in zip(xs, ys))
+        pts_list: list[str] = []
+        for x, v in zip(xs, ys):  # consecutive points on the same pixel are one point
+            pt = f"{_n(px(x))},{_n(py(v))}"
+            if not pts_list or pts_list[-1] != pt:
+                pts_list.append(pt)
+        pts = " ".join(pts_list)
         out.append(f'<polyline points="{pts}" fill="none" stroke="#D55E00" stroke-width="2.4"/>')
     for m in marks:
         x, y = px(m.x), py(m.y if m.y is not None else 0.0)
