@@ -36,6 +36,7 @@ class RunSummary:
     failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     inferred: list[str] = field(default_factory=list)
+    not_scored: list[str] = field(default_factory=list)  # sessions that do not look like counselling sessions
     reports: dict[str, str] = field(default_factory=dict)
     history: Path | None = None
     index: Path | None = None
@@ -48,8 +49,11 @@ class RunSummary:
 
 def session_columns(skill_map: SkillMap | str | None = None) -> list[str]:
     """sessions.csv columns for a skill map, in :func:`analyzer.tables.session_csv_columns` order."""
+    from .screening import check_columns
+
     smap = skill_map if isinstance(skill_map, SkillMap) else load_skill_map(skill_map)
-    return session_csv_columns(SESSION_COLUMNS, skill_columns(smap))
+    # the screening and interval columns join the skill columns: scores, bands and intervals lead
+    return session_csv_columns(SESSION_COLUMNS, skill_columns(smap) + list(check_columns(smap)))
 
 
 class _Outputs:
@@ -126,6 +130,8 @@ def _note_file(summary: RunSummary, fr: FileResult) -> None:
             summary.warnings.append(f"{sr.session_id}: metadata ignored: {sr.metadata_problem}")
         if sr.transcript.role_inferred:
             summary.inferred.append(sr.session_id)
+        if sr.check_warning.startswith("not scored"):
+            summary.not_scored.append(sr.session_id)
 
 
 def run_analysis(

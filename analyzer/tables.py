@@ -78,8 +78,11 @@ def session_csv_columns(figures: Iterable[str], skill_cols: Sequence[str]) -> li
     map's columns (:func:`analyzer.skills.skill_columns`).
     """
     figures = list(figures)
-    scores = [c for c in skill_cols if c.endswith(_SCORE_SUFFIXES)]
-    head = [c for c in SESSION_LEAD if c in figures] + scores + [c for c in figures if c == "session_check"]
+    present = set(figures) | set(skill_cols)
+    keys = [c.removesuffix("_score") for c in skill_cols if c.endswith("_score")]
+    # each skill's score, band and interval together, then the overall score's
+    scores = [f"{k}{suffix}" for k in keys for suffix in _SCORE_SUFFIXES if f"{k}{suffix}" in present]
+    head = [c for c in SESSION_LEAD if c in present] + scores + [c for c in ("session_check",) if c in present]
     rest = [c for c in [*figures, *skill_cols] if c not in head and c != "warnings"]
     return head + rest + ["warnings"]
 

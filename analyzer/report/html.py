@@ -304,12 +304,9 @@ def _header(result: Any) -> str:
     if warnings:
         lis = "".join(f"<li>{_e(w)}</li>" for w in warnings)
         extra += f'<div class="warn" role="note"><strong>Problems while reading the file</strong><ul>{lis}</ul></div>'
-    try:  # the session check's notes (not a counselling session, unpunctuated text), where that module exists
-        from .checks import checks_notes_html
-    except ImportError:
-        pass
-    else:
-        extra += checks_notes_html(row)
+    from .checks import checks_notes_html
+
+    extra += checks_notes_html(row)  # the session check: not a counselling session, unpunctuated text
     source = _e(Path(str(row.get("source") or tr.source)).name)
     return (f'<header class="top">\n<h1>Session report: {_e(sid)}</h1>\n<p class="facts">{" ".join(facts)}</p>\n'
             f"{extra}<p class=\"small src\">File {source}</p></header>")
@@ -350,8 +347,11 @@ def _skill_card(s: Any, anchors: set[int]) -> str:
         parts.append(f'<h3>{_e(s.label)}</h3><p class="noscore">no score {_band_chip("")}</p>')
         parts.append(f'<p class="small">{_e(s.reason or "the session gives too little to go on")}</p>')
     else:
+        from .checks import interval_html
+
         parts.append(f'<h3>{_e(s.label)} <span class="score">{s.score:.0f}</span>'
-                     f'<small>/100</small> {_band_chip(s.band)}</h3>')
+                     f'<small>/100</small> {_band_chip(s.band)}'
+                     f'{interval_html(getattr(s, "low", None), getattr(s, "high", None), getattr(s, "uncertain", None))}</h3>')
     if s.drivers:
         lis = "".join(
             f'<li title="{_e(d.marker.rationale)}">{_e(driver_text(d))}'
@@ -377,7 +377,11 @@ def _skills_section(result: Any, th: Any) -> str:
     anchors = {tc.turn.index for tc in result.markers.turns}
     cards = "\n".join(_skill_card(s, anchors) for s in sk.skills)
     if sk.overall is not None:
-        overall = (f'<p class="overall"><strong>Overall:</strong> {sk.overall:.0f}/100 {_band_chip(sk.overall_band)} '
+        from .checks import interval_html
+
+        iv = interval_html(getattr(sk, "overall_low", None), getattr(sk, "overall_high", None),
+                           getattr(sk, "overall_uncertain", None))
+        overall = (f'<p class="overall"><strong>Overall:</strong> {sk.overall:.0f}/100 {_band_chip(sk.overall_band)}{iv} '
                    f'<small>mean of the skills scored above</small></p>')
     else:
         n = sum(s.score is not None for s in sk.skills)
@@ -462,14 +466,17 @@ def _figures_section(result: Any) -> str:
                      f"{nq:.0f} questions ({_fmt(g('n_open_questions') or 0, 0)} open) · "
                      f"{nr:.0f} reflections ({_fmt(g('n_complex_reflections') or 0, 0)} complex)",
                      "clinician turns coded", "n_questions"))
+    from .checks import ratio_interval_html as _iv
+
     rq = g("reflection_to_question_ratio")
-    rows.append(("Reflection : question (R:Q)", (f"{_fmt(rq)}" + _miti_status(rq, rq_fair, rq_good)) if rq is not None else _dash("no questions asked"),
+    rows.append(("Reflection : question (R:Q)", (f"{_fmt(rq)}" + _miti_status(rq, rq_fair, rq_good) + _iv(row, "reflection_to_question_ratio"))
+                 if rq is not None else _dash("no questions asked"),
                  f"MITI 4.2.1: fair ≥ {rq_fair:g}, good ≥ {rq_good:g}", "reflection_to_question_ratio"))
     cr = g("complex_reflection_share")
-    rows.append(("Complex reflections (%CR)", (f"{_fmt(100 * cr, 1)}%" + _miti_status(cr, cr_fair, cr_good)) if cr is not None else _dash("no reflections"),
+    rows.append(("Complex reflections (%CR)", (f"{_fmt(100 * cr, 1)}%" + _miti_status(cr, cr_fair, cr_good) + _iv(row, "complex_reflection_share", share=True)) if cr is not None else _dash("no reflections"),
                  f"MITI 4.2.1: fair ≥ {100 * cr_fair:g}%, good ≥ {100 * cr_good:g}%", "complex_reflection_share"))
     po = g("open_question_share")
-    rows.append(("Open questions", (f"{_fmt(100 * po, 1)}%" + _miti_status(po, po_fair, po_good)) if po is not None else _dash("no questions asked"),
+    rows.append(("Open questions", (f"{_fmt(100 * po, 1)}%" + _miti_status(po, po_fair, po_good) + _iv(row, "open_question_share", share=True)) if po is not None else _dash("no questions asked"),
                  f"MITI 3: fair ≥ {100 * po_fair:g}%, good ≥ {100 * po_good:g}%", "open_question_share"))
     s0, s1, ds = g("client_sentiment_start"), g("client_sentiment_end"), g("client_sentiment_change")
     if s0 is not None and s1 is not None:
