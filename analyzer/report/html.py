@@ -69,7 +69,7 @@ thead th { font-size: .85rem; }
 dl.meta { display: grid; grid-template-columns: 12rem minmax(0, 1fr); gap: .15rem 1rem; margin: .8rem 0; }
 dl.meta dt { font-weight: 600; color: var(--muted); }
 dl.meta dd { margin: 0; }
-.warn { background: var(--fair-bg); border-left: 4px solid var(--fair); padding: .5rem .8rem; margin: .8rem 0; }
+.warn { background: var(--fair-bg); border-left: 4px solid var(--fair); padding: .4rem .8rem; margin: .4rem 0; }
 .warn ul { margin: .2rem 0 0 1.1rem; padding: 0; }
 .cards { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 14px; }
 .card { border: 1px solid var(--line); border-top: 6px solid #999; border-radius: 6px; padding: .8rem 1rem;
@@ -254,6 +254,7 @@ _CLI_HINTS = (
     (re.compile(r";?\s*pass --clinician LABEL if this is wrong"), "; if this is wrong, analyse again naming the clinician"),
     (re.compile(r";\s*list them with `?session-analyzer scan`?,? or analyse with --redact"),
      "; they can be listed, or replaced by analysing again with redaction"),
+    (re.compile(r"\bspeaker_name\b"), "speaker name"),
 )
 
 
@@ -301,15 +302,17 @@ def _header(result: Any) -> str:
     extra = ""
     if notes:
         extra += '<p class="note small" role="note"><b>Note:</b> ' + " · ".join(_e(n) for n in notes) + "</p>"
-    if warnings:
+    if len(warnings) == 1:  # one line, so the scores stay on the first screen
+        extra += f'<div class="warn" role="note"><strong>Problem while reading the file:</strong> {_e(warnings[0])}</div>'
+    elif warnings:
         lis = "".join(f"<li>{_e(w)}</li>" for w in warnings)
         extra += f'<div class="warn" role="note"><strong>Problems while reading the file</strong><ul>{lis}</ul></div>'
     from .checks import checks_notes_html
 
     extra += checks_notes_html(row)  # the session check: not a counselling session, unpunctuated text
-    source = _e(Path(str(row.get("source") or tr.source)).name)
+    facts.append(f"<span><b>File</b> {_e(Path(str(row.get('source') or tr.source)).name)}</span>")
     return (f'<header class="top">\n<h1>Session report: {_e(sid)}</h1>\n<p class="facts">{" ".join(facts)}</p>\n'
-            f"{extra}<p class=\"small src\">File {source}</p></header>")
+            f"{extra}</header>")
 
 
 def _warnings(cell: Any, fallback: Sequence[str]) -> list[str]:

@@ -146,8 +146,12 @@ def skill_bars(bars: Sequence[Bar], fair: float, good: float, label: str = "Skil
             lx, hx, my = left + b.low * scale, left + b.high * scale, y + 2 + (row - 10) / 2
             out.append(f'<path d="M{_n(lx)} {_n(my)}H{_n(hx)}M{_n(lx)} {_n(my - 5)}v10M{_n(hx)} {_n(my - 5)}v10" '
                        f'stroke="#111" stroke-width="1.4" fill="none"/>')
-        tx = left + w + 6 if (b.high is None or b.high * scale < w + 4) else left + (b.high or 0) * scale + 6
-        out.append(_text(min(tx, right - 30), y + 15, f"{b.score:.0f}", 12, "start", "#222", "600"))
+        end = max(w, (b.high or 0) * scale)  # the label goes past the bar and its whisker
+        if left + end + 30 <= right + 14:
+            out.append(_text(left + end + 6, y + 15, f"{b.score:.0f}", 12, "start", "#222", "600"))
+        else:  # no room on the right: inside the bar, left of the interval
+            inside = min(w, (b.low if b.low is not None else b.score) * scale) - 6
+            out.append(_text(left + inside, y + 15, f"{b.score:.0f}", 12, "end", "#fff", "600"))
     out.append(_x_axis(left, right, 0, 100, top + row * len(bars) - 4, "score (0-100)"))
     out.append("</svg>")
     return "".join(out)
