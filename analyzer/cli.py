@@ -14,7 +14,9 @@ import click
 
 from . import __version__
 from . import io as readers
+from .cleanup import signals_as_exit
 from .errors import AnalyzerError
+from .guard import run_failure, unexpected_failure
 from .nlp import DEFAULT_PIPELINE, build_nlp, pipeline_label
 from .config import Options, load_config
 from .pipeline import FileResult
@@ -61,10 +63,11 @@ def cli() -> None:
               help="Replace likely identifiers by [KIND] and speaker names by role labels in every output.")
 @click.option("--force", is_flag=True,
               help="Score files that do not look like counselling sessions (another language, a monologue …).")
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error (for a bug report).")
 def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: tuple[str, ...],
             roles_file: str | None, skill_map_file: str | None, settings_file: str | None, spacy_model: str | None,
             history_file: Path | None, no_history: bool, no_reports: bool, no_manifest: bool, print_transcript: bool,
-            jobs: int, quiet: bool, redact: bool, force: bool) -> None:
+            jobs: int, quiet: bool, redact: bool, force: bool, debug: bool) -> None:
     """Analyse transcripts (files or folders, searched recursively) into tables and reports.
 
     Writes OUT/turns.csv, sessions.csv, evidence.csv, reports/*.html, index.html
@@ -99,6 +102,8 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
         if fr.error:
             printed.add(fr.error)
             click.echo(("\n" if bar else "") + f"error: {fr.error}", err=True)
+            if debug and fr.traceback:
+                click.echo(fr.traceback, err=True)
         elif not quiet:
             for w in fr.warnings:
                 click.echo(("\n" if bar else "") + f"warning: {readers.display_path(fr.path)}: {w}", err=True)
@@ -108,16 +113,22 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
     try:
         if bar:
             bar.__enter__()
-        summary = run_analysis(paths, out_dir, config, jobs=jobs, history=history, manifest=not no_manifest,
-                               reports=not no_reports, on_file=on_file, print_transcript=print_transcript)
-    except AnalyzerError as exc:
-        raise click.ClickException(str(exc)) from exc
+        with signals_as_exit():  # SIGTERM/SIGHUP clean up like Ctrl-C: no temporary file is left
+            summary = run_analysis(paths, out_dir, config, jobs=jobs, history=history, manifest=not no_manifest,
+                                   reports=not no_reports, on_file=on_file, print_transcript=print_transcript)
+    except Exception as exc:
+        failure = run_failure(exc)
+        if failure is None and debug:
+            raise
+        raise (failure or unexpected_failure(exc)) from exc
     finally:
         if bar:
             bar.__exit__(None, None, None)
     for msg in summary.failed:
         if msg not in printed:  # missing paths and a bad manifest are not tied to one analysed file
             click.echo(f"error: {msg}", err=True)
+    for msg in summary.notes:
+        click.echo(f"warning: {msg}", err=True)
     if summary.inferred and not quiet:
         click.echo("roles inferred (no known speaker labels) for: " + ", ".join(summary.inferred), err=True)
     if summary.not_scored:  # shown even with --quiet: these sessions have no scores at all

@@ -45,3 +45,9 @@ class ModelError(AnalyzerError):
     """A spaCy pipeline could not be loaded."""
 
     code = "E300"
+
+
+class OutputError(AnalyzerError):
+    """An output could not be written: a read-only folder, a full disk, a file in the way."""
+
+    code = "E600"

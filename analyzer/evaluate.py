@@ -275,7 +275,7 @@ def _correlations(rows: list[dict[str, Any]], mapping: Mapping, files: Sequence[
     key, delim = mapping.ratings.get("key", "session_id"), mapping.ratings.get("delimiter", ",")
     ratings: dict[str, dict[str, str]] = {}
     for f in files:
-        with open(f, encoding="utf-8-sig", newline="") as fh:
+        with io.StringIO(decode_file(Path(f)), newline="") as fh:  # ratings decoded like the table
             for r in csv.DictReader(fh, delimiter=delim):
                 ratings[r[key]] = r
     by_id = {r["session_id"]: r for r in rows}

@@ -336,9 +336,6 @@ def _typed(out: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _cell(column: str, value: Any) -> Any:
     import pandas as pd
 
@@ -346,8 +343,7 @@ def _cell(column: str, value: Any) -> Any:
         return None
     if isinstance(value, float) and column.startswith("n_") and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value  # a spreadsheet must show text, never run it as a formula
+    # text cells are made formula-safe by the CSV writer (analyzer.tables.format_cell), like every table
     return value
 
 

@@ -5,31 +5,41 @@ run can add to.  Layout (schema version :data:`SCHEMA_VERSION`):
 
 * ``meta(key, value)`` — ``schema_version`` and ``created_by``;
 * ``sessions`` — one row per analysed session: ``content_hash`` (sha256 of
-  the transcript's turns: speaker, text, start and end time), the
+  the transcript's turns: speaker, text, start and end time), ``source_key``
+  (the absolute path of the file it was read from), the
   ``analyzer_version`` that produced it, ``session_id``, ``source``,
   ``clinician``, ``session_date``, ``client``, ``metadata_source``,
   ``analysed_at`` (UTC, ISO 8601) as indexed columns, and ``row_json``: the
   full sessions.csv row as JSON, so columns added by later versions need no
   schema change.
 
-The key is ``(content_hash, analyzer_version)``: analysing the same
-transcript again with the same version *replaces* its row (fresh metadata and
-time), never duplicates it.  The same transcript analysed by two versions
+A session is its content *from one source*: the key is ``(content_hash,
+source_key, analyzer_version)``.  Analysing the same file again with the same
+version *replaces* its row, never duplicates it; identical turns in two
+different files are two sessions.  Metadata already recorded is never blanked:
+a later analysis without it (no manifest, another version) keeps the recorded
+clinician, date and client; a different non-empty value wins and is reported
+in :attr:`History.warnings`.  The same transcript analysed by two versions
 keeps one row per version; :meth:`History.sessions_frame` shows only the
-latest analysis of each transcript unless asked for all.  An edited
-transcript has a new hash and is a new session.
+latest analysis of each session unless asked for all.  An edited transcript
+has a new hash and is a new session.
 
-Every write is one transaction.  Opening a file written by an older schema
-migrates it in place (inside a transaction) where a migration exists;
-otherwise, or for a newer schema, or a file that is not a history, a
-:class:`HistoryError` says what the file is and what to do.
+Every write is one transaction, and a whole run is one (:meth:`History.begin`
+… :meth:`History.commit`), so a run that is stopped leaves no rows that its
+tables do not list.  The file is owner-only (0600).  Opening a file written
+by an older schema migrates it in place (inside a transaction) where a
+migration exists; otherwise, or for a newer schema, a damaged file, or a file
+that is not a history, a :class:`HistoryError` says what the file is and what
+to do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
@@ -39,8 +49,9 @@ from typing import Any
 
 from .errors import AnalyzerError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_NAME = "history.sqlite"
+METADATA_FIELDS = ("clinician", "session_date", "client")
 KEY_COLUMNS = (
     "session_id", "source", "clinician", "session_date", "client", "metadata_source",
     "content_hash", "analyzer_version", "analysed_at",
@@ -55,6 +66,7 @@ CREATE TABLE IF NOT EXISTS meta (
 CREATE TABLE IF NOT EXISTS sessions (
     id               INTEGER PRIMARY KEY,
     content_hash     TEXT NOT NULL,
+    source_key       TEXT NOT NULL DEFAULT '',
     analyzer_version TEXT NOT NULL,
     session_id       TEXT NOT NULL,
     source           TEXT NOT NULL DEFAULT '',
@@ -64,14 +76,50 @@ CREATE TABLE IF NOT EXISTS sessions (
     metadata_source  TEXT NOT NULL DEFAULT 'none',
     analysed_at      TEXT NOT NULL,
     row_json         TEXT NOT NULL,
-    UNIQUE (content_hash, analyzer_version)
+    UNIQUE (content_hash, source_key, analyzer_version)
 );
 CREATE INDEX IF NOT EXISTS sessions_by_clinician ON sessions (clinician, session_date);
 CREATE INDEX IF NOT EXISTS sessions_by_source ON sessions (source, session_id);
 """
 
+
+
+def _to_schema_2(conn: sqlite3.Connection) -> None:
+    """Schema 1 keyed sessions by content alone; schema 2 adds the source (old rows: their ``source``)."""
+    conn.execute("ALTER TABLE sessions RENAME TO sessions_v1")
+    conn.execute("DROP INDEX IF EXISTS sessions_by_clinician")
+    conn.execute("DROP INDEX IF EXISTS sessions_by_source")
+    for stmt in _statements(_SCHEMA):
+        if "meta" not in stmt.split("(")[0]:
+            conn.execute(stmt)
+    conn.execute(
+        """INSERT INTO sessions (id, content_hash, source_key, analyzer_version, session_id, source, clinician,
+                                 session_date, client, metadata_source, analysed_at, row_json)
+           SELECT id, content_hash, source, analyzer_version, session_id, source, clinician,
+                  session_date, client, metadata_source, analysed_at, row_json FROM sessions_v1"""
+    )
+    conn.execute("DROP TABLE sessions_v1")
+
+
 # from-version → function upgrading a connection (inside a transaction) to from-version + 1
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_schema_2}
+
+
+def source_key(source: str | Path) -> str:
+    """What tells two sources apart: the absolute path of an existing file, else the source as given."""
+    text = str(source or "")
+    try:
+        p = Path(text)
+        return p.resolve().as_posix() if text and p.exists() else text
+    except (OSError, ValueError):
+        return text
+
+
+def _bindable(text: str) -> str:
+    # SQLite cannot store lone surrogates (a file name with a non-UTF-8 byte); keep them visible instead
+    from .guard import printable_text
+
+    return printable_text(text)
 
 
 class HistoryError(AnalyzerError):
@@ -85,7 +133,7 @@ def content_hash(transcript: Any) -> str:
     h = hashlib.sha256()
     for t in transcript.turns:
         for part in (t.speaker, t.text, _time(t.start_s), _time(t.end_s)):
-            h.update(part.encode("utf-8"))
+            h.update(part.encode("utf-8", "surrogatepass"))  # a lone surrogate must not stop a run
             h.update(b"\x1f")
         h.update(b"\x1e")
     return h.hexdigest()
@@ -134,6 +182,8 @@ class History:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._conn: sqlite3.Connection | None = None
+        self._in_run = False
+        self.warnings: list[str] = []  # metadata conflicts met by add(), one line each
 
     # ---------------------------------------------------------------- open / close
 
@@ -152,22 +202,33 @@ class History:
                     "point --history at a new file or at a history.sqlite written by session-analyzer",
                     p,
                 )
-        p.parent.mkdir(parents=True, exist_ok=True)
+        _private_file(p)
         try:
             conn = sqlite3.connect(p, isolation_level=None)  # explicit BEGIN/COMMIT below
             conn.execute("PRAGMA foreign_keys = ON")
             self._conn = conn
             self._prepare()
+            self._check_integrity()
         except sqlite3.DatabaseError as exc:
             self.close()
-            raise HistoryError(f"cannot be read as a session-analyzer history: {exc}", p) from None
+            raise HistoryError(f"cannot be read as a session-analyzer history: {exc}; "
+                               "restore it from a backup or point --history at a new file", p) from None
         except HistoryError:
             self.close()
             raise
         return self
 
+    def _check_integrity(self) -> None:
+        assert self._conn is not None
+        found = [r[0] for r in self._conn.execute("PRAGMA quick_check(3)")]
+        if found != ["ok"]:
+            raise HistoryError(f"is damaged ({'; '.join(map(str, found))}); "
+                               "restore it from a backup or point --history at a new file", self.path)
+
     def close(self) -> None:
         if self._conn is not None:
+            if self._in_run:
+                self.rollback()
             self._conn.close()
             self._conn = None
 
@@ -177,6 +238,34 @@ class History:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
+    # ---------------------------------------------------------------- one transaction per run
+
+    def begin(self) -> History:
+        """Start the run's transaction: every :meth:`add` until :meth:`commit` lands together or not at all."""
+        if not self._in_run:
+            self._execute("BEGIN IMMEDIATE", doing="cannot be locked for writing (is another run using it?)")
+            self._in_run = True
+        return self
+
+    def commit(self) -> None:
+        """Commit the run's transaction (a no-op outside one)."""
+        if self._in_run:
+            self._execute("COMMIT", doing="cannot be updated")
+            self._in_run = False
+
+    def rollback(self) -> None:
+        """Drop everything added since :meth:`begin`."""
+        if self._in_run:
+            self._in_run = False
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+
+    def _execute(self, sql: str, params: tuple[Any, ...] = (), doing: str = "cannot be updated") -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{doing}: {exc}", self.path) from None
+
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -184,8 +273,8 @@ class History:
         assert self._conn is not None
         return self._conn
 
-    def _transaction(self) -> _Tx:
-        return _Tx(self.conn)
+    def _transaction(self) -> Any:
+        return contextlib.nullcontext(self.conn) if self._in_run else _Tx(self.conn)
 
     def _prepare(self) -> None:
         conn = self._conn
@@ -260,27 +349,31 @@ class History:
         else:
             row = dict(result_or_row.session)
             transcript_hash = transcript_hash or content_hash(result_or_row.transcript)
-        meta = dict(metadata or {})
         version = analyzer_version or _analyzer_version()
         when = analysed_at or datetime.now(timezone.utc).isoformat(timespec="seconds")
         session_id = str(row.get("session_id") or "")
         if not session_id:
             raise ValueError("History.add: the row has no session_id")
-        blob = json.dumps({k: _jsonable(v) for k, v in row.items()}, ensure_ascii=False, allow_nan=False)
-        extra = {k: _jsonable(v) for k, v in meta.items() if k not in ("clinician", "session_date", "client", "metadata_source")}
+        source = str(row.get("source") or "")
+        key = _bindable(source_key(source))
+        meta = self._merged_metadata(transcript_hash, key, session_id, dict(metadata or {}))
+        # ensure_ascii: a lone surrogate is stored as a JSON escape instead of failing the insert
+        cells = {k: _jsonable(v) for k, v in row.items()}
+        extra = {k: _jsonable(v) for k, v in meta.items() if k not in (*METADATA_FIELDS, "metadata_source")}
         if extra:
-            blob = json.dumps({**json.loads(blob), "_metadata": extra}, ensure_ascii=False, allow_nan=False)
+            cells["_metadata"] = extra
+        blob = json.dumps(cells, ensure_ascii=True, allow_nan=False)
         values = (
-            transcript_hash, version, session_id, str(row.get("source") or ""),
-            str(meta.get("clinician") or ""), str(meta.get("session_date") or ""), str(meta.get("client") or ""),
+            transcript_hash, key, version, _bindable(session_id), _bindable(source),
+            *(_bindable(str(meta.get(k) or "")) for k in METADATA_FIELDS),
             str(meta.get("metadata_source") or "none"), when, blob,
         )
         with self._transaction():
-            self.conn.execute(
-                """INSERT INTO sessions (content_hash, analyzer_version, session_id, source, clinician,
+            self._execute(
+                """INSERT INTO sessions (content_hash, source_key, analyzer_version, session_id, source, clinician,
                                          session_date, client, metadata_source, analysed_at, row_json)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (content_hash, analyzer_version) DO UPDATE SET
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (content_hash, source_key, analyzer_version) DO UPDATE SET
                        session_id = excluded.session_id, source = excluded.source,
                        clinician = excluded.clinician, session_date = excluded.session_date,
                        client = excluded.client, metadata_source = excluded.metadata_source,
@@ -289,12 +382,46 @@ class History:
             )
         return transcript_hash
 
+    def _merged_metadata(self, digest: str, key: str, session_id: str, new: dict[str, Any]) -> dict[str, Any]:
+        """``new`` over what the history already knows of this session: an empty value never blanks a
+        recorded one; a different non-empty value wins and is noted in :attr:`warnings`."""
+        found = self._execute(
+            """SELECT clinician, session_date, client, metadata_source, row_json FROM sessions
+               WHERE content_hash = ? AND source_key = ? ORDER BY analysed_at DESC, id DESC LIMIT 1""",
+            (digest, key), doing="cannot be read",
+        ).fetchone()
+        if found is None:
+            return new
+        old = dict(zip((*METADATA_FIELDS, "metadata_source"), found[:4]))
+        old.update(json.loads(found[4]).get("_metadata", {}))
+        merged = dict(new)
+        for k, was in old.items():
+            now = str(new.get(k) or "")
+            if k == "metadata_source":
+                continue
+            if not now and was not in (None, ""):
+                merged[k] = was
+            elif now and was not in (None, "") and str(was) != now and k in METADATA_FIELDS:
+                self.warnings.append(f"{session_id}: {k} was {was!r} in the history, now {now!r}; the new value is kept")
+        if not any(str(new.get(k) or "") for k in METADATA_FIELDS) and any(old.get(k) for k in METADATA_FIELDS):
+            merged["metadata_source"] = old["metadata_source"]  # nothing new: say where the kept values came from
+        return merged
+
     def add_many(self, items: Iterable[tuple[Any, Mapping[str, Any] | None]]) -> int:
-        """Add ``(result, metadata)`` pairs; returns how many were added."""
+        """Add ``(result, metadata)`` pairs in one transaction; returns how many were added."""
         n = 0
-        for result, meta in items:
-            self.add(result, metadata=meta)
-            n += 1
+        outer = self._in_run
+        self.begin()
+        try:
+            for result, meta in items:
+                self.add(result, metadata=meta)
+                n += 1
+        except BaseException:
+            if not outer:
+                self.rollback()
+            raise
+        if not outer:
+            self.commit()
         return n
 
     # ---------------------------------------------------------------- reading
@@ -308,8 +435,9 @@ class History:
         Without ``all_versions`` only the latest analysis of each transcript
         (content hash) is returned.
         """
-        rows = self.conn.execute(
-            f"SELECT {', '.join(KEY_COLUMNS)}, row_json FROM sessions ORDER BY analysed_at, id"
+        rows = self._execute(
+            f"SELECT {', '.join(KEY_COLUMNS)}, source_key, row_json FROM sessions ORDER BY analysed_at, id",
+            doing="cannot be read",
         ).fetchall()
         latest: dict[str, dict[str, Any]] = {}
         out: list[dict[str, Any]] = []
@@ -317,12 +445,12 @@ class History:
             rec = dict(json.loads(r[-1]))
             extra = rec.pop("_metadata", {})
             rec.update(extra)
-            rec.update(dict(zip(KEY_COLUMNS, r[:-1])))
+            rec.update(dict(zip(KEY_COLUMNS, r[:-2])))
             _renamed(rec)
             if all_versions:
                 out.append(rec)
             else:
-                latest[rec["content_hash"]] = rec  # later analysed_at wins
+                latest[rec["content_hash"] + "\x1f" + r[-2]] = rec  # one per session; later analysed_at wins
         recs = out if all_versions else list(latest.values())
         recs.sort(key=lambda d: (d["clinician"] == "", d["clinician"], d["session_date"] == "", d["session_date"], d["session_id"]))
         return recs
@@ -378,6 +506,24 @@ class _Tx:
 
 def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _private_file(p: Path) -> None:
+    """Create the history owner-only (0600) before SQLite does (it would use the umask, often 0644), and
+    tighten one an older version left readable by others; SQLite gives its journal the same mode."""
+    from .tables import FILE_MODE, make_private_dir
+
+    make_private_dir(p.parent)
+    try:
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        os.close(fd)
+    except FileExistsError:
+        st = p.stat()
+        if st.st_mode & 0o077 and st.st_uid == getattr(os, "getuid", lambda: st.st_uid)():
+            with contextlib.suppress(OSError):
+                os.chmod(p, FILE_MODE)
+    except OSError as exc:
+        raise HistoryError(f"cannot be created: {exc.strerror or exc}", p) from None
 
 
 def default_path(out: str | Path) -> Path:

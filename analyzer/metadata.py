@@ -17,11 +17,13 @@ Metadata comes from exactly one of three places, in this order of precedence
    ``CL-A_2026-09-03_P-017.vtt`` or ``CL-A_2026-09-03_P-017_part2.srt``.
    The pattern (``FILENAME_PATTERN``) is matched against the file name::
 
-       ^(?P<clinician>[A-Za-z0-9-]+)_(?P<date>\\d{4}-\\d{2}-\\d{2})_(?P<client>[A-Za-z0-9-]+)(?:[_.\\s-].*)?$
+       ^(?P<clinician>[A-Za-z0-9-]+)_(?P<date>\\d{4}-\\d{2}-\\d{2})_(?P<client>[A-Za-z0-9-]+)(?:[_.\\s(\\[~-].*)?$
 
    Clinician and client codes are letters, digits and hyphens (no
-   underscores); the date must be a real calendar date.  Any other file
-   name yields no metadata.
+   underscores); the date must be a real calendar date.  What copying and
+   saving add to a name (``(2)``, `` (2)``, ``~1``, ``[final]``) ends the
+   client code, so ``CL-A_2026-09-03_P-017(2).txt`` is client ``P-017``.
+   Any other file name yields no metadata.
 
 With none of them the session still runs: ``metadata_source`` is ``none``
 and clinician, date and client are empty.  Dates are ISO only, everywhere:
@@ -46,7 +48,7 @@ FIELD_COLUMNS = {"clinician": "clinician", "date": "session_date", "session_date
 METADATA_KEYS = ("clinician", "session_date", "client", "metadata_source")
 
 FILENAME_PATTERN = re.compile(
-    r"^(?P<clinician>[A-Za-z0-9-]+)_(?P<date>\d{4}-\d{2}-\d{2})_(?P<client>[A-Za-z0-9-]+)(?:[_.\s-].*)?$"
+    r"^(?P<clinician>[A-Za-z0-9-]+)_(?P<date>\d{4}-\d{2}-\d{2})_(?P<client>[A-Za-z0-9-]+)(?:[_.\s(\[~-].*)?$"
 )
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SESSION_KEY_PREFIX = "session:"

@@ -79,7 +79,11 @@ class SessionStream:
             self.manifest_error = exc
 
     def __iter__(self) -> Iterator[FileResult]:
+        from .session_ids import SessionNamer
+
+        namer = SessionNamer(self.files)  # same-stem files in one run get distinct session ids
         for fr in analyze_files(self.files, self.config, jobs=self.jobs):
+            namer.apply(fr)
             for sr in fr.sessions:
                 attach_metadata(sr, self.manifest)
             yield fr

@@ -81,6 +81,7 @@ class FileResult:
     sessions: list[SessionResult] = field(default_factory=list)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    traceback: str | None = None  # for an unexpected exception (shown with --debug)
 
 
 def annotate(transcript: Transcript, nlp: Language | None = None) -> list[Doc]:
@@ -205,6 +206,11 @@ def analyze_file(path: str | Path, config: RunConfig | Options | None = None) ->
             result.sessions.append(sr)
     except AnalyzerError as exc:
         result.error = str(exc)
+        result.sessions.clear()
+    except Exception as exc:  # one guard per file: a bug or an input no reader foresaw never stops the batch
+        from .guard import unexpected_error
+
+        result.error, result.traceback = unexpected_error(path, exc)
         result.sessions.clear()
     return result
 

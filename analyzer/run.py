@@ -18,10 +18,20 @@ from typing import Any
 
 from .config import Options, RunConfig, load_config
 from .errors import AnalyzerError
+from .guard import unexpected_error
 from .orchestrator import METADATA_KEYS, SessionStream
 from .pipeline import FileResult, SessionResult
 from .skills import SkillMap, load_skill_map, skill_columns
-from .tables import EVIDENCE_COLUMNS, SESSION_COLUMNS, TURN_COLUMNS, AtomicCSV, column_digits, session_csv_columns
+from .tables import (
+    EVIDENCE_COLUMNS,
+    SESSION_COLUMNS,
+    TURN_COLUMNS,
+    AtomicCSV,
+    column_digits,
+    commit_all,
+    remove_stale_temps,
+    session_csv_columns,
+)
 
 __all__ = ["RunSummary", "run_analysis", "session_columns", "METADATA_KEYS"]
 
@@ -35,6 +45,7 @@ class RunSummary:
     sessions: int = 0
     failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # run-level warnings, printed once at the end
     inferred: list[str] = field(default_factory=list)
     not_scored: list[str] = field(default_factory=list)  # sessions that do not look like counselling sessions
     reports: dict[str, str] = field(default_factory=dict)
@@ -67,14 +78,25 @@ class _Outputs:
         self.config = config
         self.reports = reports
         self.print_transcript = print_transcript
-        self.hist = History(history).open() if history is not None else None
-        # earlier sessions, for each report's "since the previous session" line
-        self.earlier = self.hist.records() if self.hist is not None and reports else []
-        self.turns = AtomicCSV(out / "turns.csv", list(TURN_COLUMNS))
-        self.evidence = AtomicCSV(out / "evidence.csv", list(EVIDENCE_COLUMNS))
+        remove_stale_temps(out)  # what a killed run (kill -9) left behind
+        # one transaction for the whole run: its history rows are committed with its tables or not at all
+        self.hist = History(history).open().begin() if history is not None else None
+        made: list[AtomicCSV] = []
         columns = session_columns(config.skill_map)
-        self.sessions = AtomicCSV(out / "sessions.csv", columns,
-                                  {c: d for c in columns if (d := column_digits(c)) is not None})
+        digits = {c: d for c in columns if (d := column_digits(c)) is not None}  # spreadsheet rounding
+        try:
+            # earlier sessions, for each report's "since the previous session" line
+            self.earlier = self.hist.records() if self.hist is not None and reports else []
+            for name, cols, dig in (("turns.csv", list(TURN_COLUMNS), None),
+                                    ("evidence.csv", list(EVIDENCE_COLUMNS), None),
+                                    ("sessions.csv", columns, digits)):
+                made.append(AtomicCSV(out / name, cols, dig))
+        except BaseException:  # a read-only or full output folder: no temporary file left, the history untouched
+            for w in made:
+                w.abort()
+            self.close()
+            raise
+        self.turns, self.evidence, self.sessions = made
         self.session_rows: list[dict[str, Any]] = []
 
     @property
@@ -82,16 +104,20 @@ class _Outputs:
         return self.turns, self.evidence, self.sessions
 
     def add(self, sr: SessionResult) -> str | None:
-        """Write one session everywhere; returns its report's path relative to the output folder."""
-        self.turns.write_all(sr.turn_rows())
-        self.evidence.write_all(sr.evidence_rows())
-        self.sessions.write(sr.session)
+        """Write one session everywhere; returns its report's path relative to the output folder.
+
+        Rows and report are built before any table is written, so a session that fails there leaves
+        no trace in the tables."""
+        turn_rows, evidence_rows = sr.turn_rows(), sr.evidence_rows()
         report = None
         if self.reports:
             from .report import report_filename, write_session_report
 
             write_session_report(sr, self.out, print_transcript=self.print_transcript)
             report = report_filename(sr.session_id)
+        self.turns.write_all(turn_rows)
+        self.evidence.write_all(evidence_rows)
+        self.sessions.write(sr.session)
         if self.hist is not None:
             self.hist.add(sr, metadata=sr.metadata)
         self.session_rows.append(sr.session)
@@ -99,8 +125,8 @@ class _Outputs:
 
     def commit(self, reports: dict[str, str]) -> Path | None:
         """Move the tables into place and write index.html (with the trends where a history is kept)."""
-        for w in self.writers:
-            w.commit()
+        # all tables flushed first (a full disk fails before any changes), then the history, then the moves
+        commit_all(self.writers, before_replace=self.hist.commit if self.hist is not None else None)
         if not self.reports:
             return None
         from .report import write_index
@@ -174,8 +200,16 @@ def run_analysis(
         for fr in stream:
             _note_file(summary, fr)
             for sr in fr.sessions:
+                try:
+                    report = outputs.add(sr)
+                except (AnalyzerError, OSError):
+                    raise  # output-side (full disk, damaged history): stops the run with one message
+                except Exception as exc:  # the per-file guard, for this file's outputs
+                    if not fr.error:
+                        fr.error, fr.traceback = unexpected_error(fr.path, exc)
+                        summary.failed.append(fr.error)
+                    continue
                 summary.sessions += 1
-                report = outputs.add(sr)
                 if report:
                     summary.reports[sr.session_id] = report
             if on_file:
@@ -185,6 +219,8 @@ def run_analysis(
             outputs.abort()
         else:
             summary.index = outputs.commit(summary.reports)
+            if outputs.hist is not None:
+                summary.notes.extend(f"history: {w}" for w in outputs.hist.warnings)
     except BaseException:
         outputs.abort()
         raise

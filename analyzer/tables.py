@@ -11,13 +11,20 @@ checked against them by a test.
 from __future__ import annotations
 
 import csv
+import io
 import math
+import numbers
 import os
+import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from .errors import OutputError
+from .guard import printable_text
+
 
 class _RegistryColumns(Mapping[str, str]):
     """A column table generated from the marker registry (analyzer/markers/registry.py), read live.
@@ -136,52 +143,148 @@ def cell_number(value: Any) -> float | None:
     return None if math.isnan(f) or math.isinf(f) else f
 
 
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets
+# (OWASP "CSV injection"); a leading apostrophe makes them show it as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Cells made only of numbers (a negative code "-17", "-0.500 0.200") cannot run anything and stay as they are.
+_NUMBERS = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?: [-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)*")
+# Owner-only by default: transcripts are clinical material even when de-identified.
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def safe_text(text: str) -> str:
+    """``text`` as a spreadsheet-safe cell: a leading formula character gets an apostrophe in front."""
+    if text and text.startswith(FORMULA_START) and not _NUMBERS.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def format_cell(value: Any) -> Any:
-    """CSV cell: None → empty, bools → 0/1, floats unchanged."""
+    """CSV cell: None → empty, bools → 0/1, numbers unchanged, text made safe against formula execution."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return int(value)
-    return value
+    if isinstance(value, numbers.Number):
+        return value
+    return safe_text(printable_text(value if isinstance(value, str) else str(value)))
+
+
+def make_private_dir(path: str | Path) -> Path:
+    """Create ``path`` and any missing parents owner-only (0700); existing folders keep their mode."""
+    path = Path(path)
+    missing: list[Path] = []
+    p = path
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    try:
+        for d in reversed(missing):
+            d.mkdir(mode=DIR_MODE, exist_ok=True)
+    except OSError as exc:
+        raise _output_error(exc, path, "cannot create the folder") from None
+    return path
+
+
+def _output_error(exc: OSError, path: str | Path, doing: str = "cannot write") -> OutputError:
+    why = exc.strerror or str(exc)
+    return OutputError(f"{doing}: {why} (earlier outputs are untouched)", path)
+
+
+def _temp_file(path: Path) -> tuple[int, Path]:
+    """A private temporary file beside ``path``, named ``.<name>.<pid>.<random>.tmp`` so a later run can
+    tell a killed run's leftovers (pid gone) from a live run's files (see :func:`remove_stale_temps`)."""
+    make_private_dir(path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _output_error(exc, path) from None
+    return fd, Path(tmp)
 
 
 class AtomicCSV:
     """Write a CSV to a temporary file beside ``path`` and move it into place on success.
 
     A crash mid-run leaves the previous file (if any) untouched: nothing the
-    user already had is lost and no half-written table is left behind.
+    user already had is lost and no half-written table is left behind.  Every
+    cell goes through :func:`format_cell`, so no text cell starts a formula.
+    The file is owner-only (0600).  OS errors (read-only folder, full disk)
+    arrive as :class:`~analyzer.errors.OutputError`.
     """
 
     def __init__(self, path: str | Path, columns: Sequence[str], digits: Mapping[str, int] | None = None) -> None:
         self.path = Path(path)
         self.columns = list(columns)
         self.digits = dict(digits or {})  # column -> decimals to round floats to (spreadsheet tables)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        self._tmp = Path(tmp)
-        self._fh = os.fdopen(fd, "w", encoding=CSV_ENCODING, newline="")
-        self._writer = csv.DictWriter(self._fh, fieldnames=self.columns, extrasaction="ignore")
-        self._writer.writeheader()
+        fd, self._tmp = _temp_file(self.path)
+        # errors="replace": a stray surrogate becomes "?" rather than stopping the whole table
+        self._fh = os.fdopen(fd, "w", encoding=CSV_ENCODING, newline="", errors="replace")
+        self._buf = io.StringIO()
+        self._writer = csv.DictWriter(self._buf, fieldnames=self.columns, extrasaction="ignore")
         self.rows = 0
+        try:
+            self._writer.writeheader()
+            self._flush()
+        except BaseException:  # the caller never gets this object, so clean up here
+            self.abort()
+            raise
+
+    def _flush(self) -> None:
+        # rows are formatted into a buffer and written in one call, so a failing row never leaves half a line
+        try:
+            self._fh.write(self._buf.getvalue())
+        except OSError as exc:
+            raise _output_error(exc, self.path) from None
+        finally:
+            self._buf.seek(0)
+            self._buf.truncate()
 
     def write(self, row: Mapping[str, Any]) -> None:
-        if self.digits:
-            row = rounded(row, self.digits)
-        self._writer.writerow({k: format_cell(row.get(k)) for k in self.columns})
-        self.rows += 1
+        self.write_all((row,))
 
     def write_all(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        for row in rows:
-            self.write(row)
+        n = 0
+        try:
+            for row in rows:
+                if self.digits:
+                    row = rounded(row, self.digits)
+                self._writer.writerow({k: format_cell(row.get(k)) for k in self.columns})
+                n += 1
+        except BaseException:
+            self._buf.seek(0)
+            self._buf.truncate()  # none of these rows is written
+            raise
+        self._flush()
+        self.rows += n
+
+    def finish(self) -> None:
+        """Flush and close the temporary file (where a full disk shows); the table is not yet in place."""
+        if self._fh.closed:
+            return
+        try:
+            self._fh.close()
+        except OSError as exc:
+            raise _output_error(exc, self.path) from None
+
+    def replace(self) -> Path:
+        """Move the finished temporary file into place."""
+        self.finish()
+        try:
+            os.replace(self._tmp, self.path)
+        except OSError as exc:
+            raise _output_error(exc, self.path) from None
+        return self.path
 
     def commit(self) -> Path:
-        self._fh.close()
-        os.replace(self._tmp, self.path)
-        return self.path
+        return self.replace()
 
     def abort(self) -> None:
         if not self._fh.closed:
-            self._fh.close()
+            try:
+                self._fh.close()
+            except OSError:
+                pass  # a full disk: the file is being thrown away anyway
         self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> AtomicCSV:
@@ -189,21 +292,85 @@ class AtomicCSV:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if exc_type is None:
-            self.commit()
+            try:
+                self.commit()
+            except BaseException:
+                self.abort()
+                raise
         else:
             self.abort()
 
 
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write a text file (HTML, JSON) atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def commit_all(writers: Sequence[AtomicCSV], before_replace: Callable[[], None] | None = None) -> None:
+    """Put several tables in place together: all are flushed first (a full disk fails here, before any
+    table changes), then ``before_replace`` runs (the history's commit), then each is moved into place."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        for w in writers:
+            w.finish()
+        if before_replace is not None:
+            before_replace()
+    except BaseException:
+        for w in writers:
+            w.abort()
+        raise
+    for w in writers:
+        w.replace()
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write a text file (HTML, JSON) atomically, owner-only (0600)."""
+    path = Path(path)
+    fd, tmp = _temp_file(path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as fh:
             fh.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _output_error(exc, path) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+# mkstemp's random part: 8 characters of [a-z0-9_]
+_TEMP_NAME = re.compile(r"\..+?\.(?:(?P<pid>\d+)\.)?[a-z0-9_]{8}\.tmp")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def remove_stale_temps(folder: str | Path, subfolders: Sequence[str] = ("reports",)) -> list[Path]:
+    """Remove temporary files a killed run (kill -9, power cut) left in ``folder``; returns them.
+
+    Only our own ``.<name>.<pid>.<random>.tmp`` files whose process is gone
+    (and pid-less ones from older versions) are removed, so a run still going
+    on in the same folder keeps its files.
+    """
+    removed: list[Path] = []
+    root = Path(folder)
+    for d in (root, *(root / s for s in subfolders)):
+        try:
+            names = os.listdir(d)
+        except OSError:
+            continue
+        for name in names:
+            m = _TEMP_NAME.fullmatch(name)
+            if not m or (m["pid"] and _alive(int(m["pid"]))):
+                continue
+            try:
+                (d / name).unlink()
+                removed.append(d / name)
+            except OSError:
+                pass  # not ours to remove (read-only folder): the run will report the folder itself
+    return removed

@@ -34,13 +34,27 @@ def samples() -> Path:
 
 @pytest.fixture
 def no_network(monkeypatch):
-    """Any attempt to open a network connection fails the test (the tool promises none)."""
+    """Fail the test on any socket connect, send or name lookup: the tool promises no network use.
+
+    Forked workers (``--jobs``) inherit the patch.  Tests that run analyze,
+    scan, export and evaluate use this fixture (tests/test_reliability.py,
+    tests/test_privacy.py and the command-line tests).  Attempts are recorded
+    and fail the test at teardown even when the code under test catches the error.
+    """
     import socket
 
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"network access attempted: {args[1:] if args else kwargs}")
+    attempts: list[str] = []
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    def refuse(what):
+        def blocked(*args, **kwargs):
+            attempts.append(f"{what}{args[1:] if what.startswith('socket.') else args}")
+            raise OSError(f"network use blocked in tests: {what}")
+        return blocked
+
+    monkeypatch.setattr(socket.socket, "connect", refuse("socket.connect"))
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse("socket.connect_ex"))
+    monkeypatch.setattr(socket.socket, "sendto", refuse("socket.sendto"))
+    monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
+    monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
+    yield attempts
+    assert not attempts, f"the tool tried to use the network: {attempts}"

@@ -14,6 +14,8 @@ from analyzer import orchestrator as orchestrator_module
 from analyzer.cli import cli
 from analyzer.tables import EVIDENCE_COLUMNS, SESSION_COLUMNS, TURN_COLUMNS
 
+pytestmark = pytest.mark.usefixtures("no_network")  # analyze, export and evaluate never use the network
+
 GOOD = "Therapist: What brings you here today?\nClient: My sleep has been terrible for months.\n" \
        "Therapist: It sounds like the nights have been long.\nClient: Yes, really long.\n"
 

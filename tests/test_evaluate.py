@@ -13,6 +13,8 @@ from analyzer.cli import cli
 from analyzer.errors import ConfigError, FormatError
 from analyzer.evaluate import evaluate, load_mapping, strip_punctuation
 
+pytestmark = pytest.mark.usefixtures("no_network")  # analyze, export and evaluate never use the network
+
 MAPPING = """
 [columns]
 session = "sid"

@@ -20,6 +20,8 @@ from analyzer.export import (
 )
 from analyzer.history import History
 
+pytestmark = pytest.mark.usefixtures("no_network")  # analyze, export and evaluate never use the network
+
 
 def session(sid, clinician, date, *, empathy=70.0, interruptions=0, rq=1.5, **kw):
     row = {"session_id": sid, "source": f"/d/{sid}.vtt", "n_turns": 40,

@@ -115,6 +115,12 @@ def test_precedence_manifest_over_csv_over_file_name(tmp_path):
         ("CL_A_2026-09-03_P-017.vtt", None),  # underscore inside the clinician code
         ("teams_checkin.vtt", None),
         ("CL-A_2026-09-03.vtt", None),  # no client
+        # what copying and saving add to a name ends the client code
+        ("CL-A_2026-09-03_P-017(2).txt", ("CL-A", "2026-09-03", "P-017")),
+        ("CL-A_2026-09-03_P-017 (2).txt", ("CL-A", "2026-09-03", "P-017")),
+        ("CL-A_2026-09-03_P-017~1.txt", ("CL-A", "2026-09-03", "P-017")),
+        ("CL-A_2026-09-03_P-017[final].vtt", ("CL-A", "2026-09-03", "P-017")),
+        ("CL-A_2026-09-03_P-017 [final] (3).json", ("CL-A", "2026-09-03", "P-017")),
     ],
 )
 def test_file_name_pattern(name, expected):

@@ -92,7 +92,7 @@ class Figure:
 FLAG_COUNTS = Figure("<flag counts>", "")
 
 TURN_HEAD: dict[str, str] = {
-    "session_id": "File stem, or `stem/value` for a CSV with a session column.",
+    "session_id": "File stem (with its folder or suffix where files of the run share a stem), or `stem/value` for a CSV with a session column.",
     "turn": "1-based turn number (a turn is a run of consecutive segments by one speaker).",
     "first_segment": "1-based index of the turn's first source unit (line, cue, row, segment).",
     "source_line": "Line of the source file where the turn starts (empty where unknown).",
@@ -108,7 +108,7 @@ TURN_TAIL: dict[str, str] = {
     "text": "The turn's text.",
 }
 SESSION_HEAD: dict[str, str] = {
-    "session_id": "File stem, or `stem/value` for a CSV with a session column.",
+    "session_id": "File stem (with its folder or suffix where files of the run share a stem), or `stem/value` for a CSV with a session column.",
     "source": "Path of the file the session was read from.",
     "clinician": "De-identified clinician code (manifest.csv, CSV column or file name; empty if none).",
     "session_date": "Session date, ISO YYYY-MM-DD (empty if none).",
