@@ -116,25 +116,6 @@ def _by_pause(turns: Sequence[Any], longest: bool) -> Moment | None:
     return _moment(pick(cands, key=lambda tc: tc.pause_before_response_s))
 
 
-def _missed_feeling(turns: Sequence[Any], negative_turn: float, used: set[int] = frozenset()) -> Moment | None:
-    """The clinician's reply to the client's most negative turn, where that reply did not meet the feeling."""
-    replies = _replies(turns)
-    worst = sorted((tc for tc in _substantive(turns, "client") if tc.sentiment is not None),
-                   key=lambda tc: tc.sentiment)
-    for tc in worst:
-        if tc.sentiment > negative_turn:
-            break
-        reply = replies.get(id(tc))
-        if reply is not None and not _is_empathic(reply) and reply.turn.index not in used:
-            return _moment(reply)
-    # No distressed turn went unmet: show the reply after the client's longest story instead.
-    for tc in sorted(_substantive(turns, "client"), key=lambda tc: -tc.n_words):
-        reply = replies.get(id(tc))
-        if reply is not None and not _is_empathic(reply) and reply.turn.index not in used:
-            return _moment(reply)
-    return None
-
-
 def _replies(turns: Sequence[Any]) -> dict[int, Any]:
     """For each substantive client turn (by id), the clinician's next substantive turn, in one backward pass."""
     out: dict[int, Any] = {}
@@ -149,20 +130,69 @@ def _replies(turns: Sequence[Any]) -> dict[int, Any]:
     return out
 
 
-def _moment_for(marker: Any, turns: Sequence[Any], positive: bool, negative_turn: float,
+class _Index:
+    """What the moment finders need from the turns, gathered in a few passes and kept (each lookup is then
+    cheap: walking every turn once per figure was most of a long session's summary)."""
+
+    def __init__(self, turns: Sequence[Any]) -> None:
+        self.turns = turns
+        self.by_code: dict[str, list[Any]] = {}
+        for tc in turns:
+            codes = {h.code for h in tc.hits}
+            codes.update(c for c, on in tc.flags.items() if on)
+            if tc.question is not None:
+                codes.add("question")
+            if tc.reflection is not None:
+                codes.add("reflection")
+            for c in codes:
+                self.by_code.setdefault(c, []).append(tc)
+        self.client = _substantive(turns, "client")
+        self.replies = _replies(turns)
+        self._sorted: dict[str, list[Any]] = {}
+
+    def sorted_client(self, key: str) -> list[Any]:
+        """Client turns, most negative first (``sentiment``) or longest first (``words``), sorted once."""
+        if key not in self._sorted:
+            if key == "sentiment":
+                self._sorted[key] = sorted((tc for tc in self.client if tc.sentiment is not None),
+                                           key=lambda tc: tc.sentiment)
+            else:
+                self._sorted[key] = sorted(self.client, key=lambda tc: -tc.n_words)
+        return self._sorted[key]
+
+    def with_code(self, code: str, used: set[int]) -> Moment | None:
+        return _with_code([tc for tc in self.by_code.get(code, []) if tc.turn.index not in used], code)
+
+    def missed_feeling(self, negative_turn: float, used: set[int]) -> Moment | None:
+        """The clinician's reply to the client's most negative turn, where that reply did not meet the feeling;
+        failing that, the reply after the client's longest story."""
+        for tc in self.sorted_client("sentiment"):
+            if tc.sentiment > negative_turn:
+                break
+            reply = self.replies.get(id(tc))
+            if reply is not None and not _is_empathic(reply) and reply.turn.index not in used:
+                return _moment(reply)
+        for tc in self.sorted_client("words"):
+            reply = self.replies.get(id(tc))
+            if reply is not None and not _is_empathic(reply) and reply.turn.index not in used:
+                return _moment(reply)
+        return None
+
+
+def _moment_for(marker: Any, index: _Index, positive: bool, negative_turn: float,
                 used: set[int]) -> Moment | None:
     """The turn that best shows what ``marker``'s figure says, in the direction it pulled the score."""
     fig = marker.figure
     found: Moment | None = None
     # "there is a lot of X" (good X, or bad X that lowered the score): quote an X.
     if marker.evidence and positive == marker.higher_is_better:
-        found = _with_code([tc for tc in turns if tc.turn.index not in used], marker.evidence)
+        found = index.with_code(marker.evidence, used)
     if found is None and "pause" in fig:
-        found = _by_pause(turns, longest=positive)
+        found = _by_pause(index.turns, longest=positive)
     if found is None and ("talk_share" in fig or "story" in fig or "monologue" in fig):
-        found = _longest(turns, "client" if positive else "clinician")
+        found = _longest(index.turns, "client" if positive else "clinician")
     if found is None and not positive:
-        found = _missed_feeling(turns, negative_turn, used)
+        found = index.missed_feeling(negative_turn, used)
     return found
 
 
@@ -223,6 +253,7 @@ def strengths_and_growth(skills: Any, turns: Sequence[Any], negative_turn: float
     if skills is None or not getattr(skills, "skills", None):
         return [], []
     figs = _figures(skills, skill_map, row or {})
+    index = _Index(turns)
     used: set[int] = set()
     seen: set[str] = set()
 
@@ -232,7 +263,7 @@ def strengths_and_growth(skills: Any, turns: Sequence[Any], negative_turn: float
         for f in cands:
             if f.marker.figure in seen or len(with_moment) >= n:
                 continue
-            moment = _moment_for(f.marker, turns, positive, negative_turn, used)
+            moment = _moment_for(f.marker, index, positive, negative_turn, used)
             coaching = (f"Keep doing this: it lifted {f.skill.lower()}." if positive
                         else (f.marker.low or f.suggestion or "Look at this together in supervision."))
             p = Point(f.skill, _headline(f), moment, coaching)
