@@ -36,8 +36,13 @@ from analyzer import io as readers  # noqa: E402
 from analyzer.model import Segment, Transcript, merge_segments  # noqa: E402
 from analyzer.nlp import build_nlp  # noqa: E402
 from analyzer.pipeline import Options, analyze_files, analyze_transcript  # noqa: E402
-from analyzer.report import report_filename, session_report_html, write_index, write_session_report  # noqa: E402
-from analyzer.report import sections  # noqa: E402
+from analyzer.report import (  # noqa: E402
+    report_filename,
+    sections,  # noqa: E402
+    session_report_html,
+    write_index,
+    write_session_report,
+)
 
 # Written for this benchmark: a clinician and a client taking turns, with some distress and some reflections.
 CLINICIAN = [

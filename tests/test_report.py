@@ -23,7 +23,6 @@ from analyzer.model import Segment, Transcript, merge_segments
 matplotlib = pytest.importorskip("matplotlib")
 from matplotlib.figure import Figure  # noqa: E402
 
-from analyzer.report.html import driver_text  # noqa: E402
 from analyzer.report import (  # noqa: E402
     figure_png_base64,
     index_html,
@@ -36,6 +35,7 @@ from analyzer.report import (  # noqa: E402
     write_index,
     write_session_report,
 )
+from analyzer.report.html import driver_text  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -117,7 +117,7 @@ def previous_html(row: Mapping[str, Any], prev: Mapping[str, Any] | None, skills
     if prev is None:
         return ""
     parts = []
-    for (key, change), label in zip(score_changes(row, prev, [k for k, _ in skills]),
+    for (_key, change), label in zip(score_changes(row, prev, [k for k, _ in skills]),
                                     [lbl for _, lbl in skills] + ["Overall"]):
         if change is None:
             parts.append(f"{_e(label)} <small>(no score to compare)</small>")
