@@ -38,9 +38,10 @@ lint: install
 	$(VENV)/bin/ruff check analyzer tests benchmarks
 	$(VENV)/bin/mypy
 
-## bench: throughput and memory benchmark (see benchmarks/)
+## bench: throughput and memory benchmark, then report speed (see benchmarks/)
 bench: install
 	$(PY) benchmarks/throughput.py
+	$(PY) benchmarks/report_speed.py
 
 ## evaluate: agreement with the expert-coded sets in ../shared/data (skips where absent)
 evaluate: install

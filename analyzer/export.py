@@ -51,8 +51,8 @@ KEY_FIGURES: dict[str, str] = {
     "median_pause_before_response_s": "Median pause before a clinician response, seconds (timestamps only).",
     "n_interruptions": "Clinician interruptions of the client.",
     "reflection_to_question_ratio": "R:Q (MITI 4.2.1: fair 1, good 2).",
-    "percent_complex_reflections": "Complex as % of reflections (MITI 4.2.1: fair 40, good 50).",
-    "percent_open_questions": "Open questions as % of questions (MITI 3: fair 50, good 70).",
+    "complex_reflection_share": "Complex reflections as a share of reflections, 0..1 (MITI 4.2.1: fair 0.4, good 0.5).",
+    "open_question_share": "Open questions as a share of questions, 0..1 (MITI 3: fair 0.5, good 0.7).",
     "n_reflections": "Clinician turns with a reflection.",
     "n_questions": "Clinician turns with a question.",
     "n_dismissive": "Dismissive or invalidating turns.",
@@ -85,6 +85,22 @@ for _skill in SKILLS:
     EXPORT_COLUMNS[f"{_skill}_score_high"] = "Upper end of that interval (`session` rows only)."
     EXPORT_COLUMNS[f"{_skill}_uncertain"] = "1 when that interval is wider than `max_width` (models/uncertainty.toml)."
 del _skill, _label, _fig, _about
+
+# Columns that cannot hold a value at a level are left out of that level's table: a month or a
+# clinician's whole record has no one session or client, and a clinician's row has no previous row
+# to change from or to flag against.
+LEVEL_DROPS: dict[str, tuple[str, ...]] = {
+    "session": (),
+    "month": ("session_id", "client"),
+    "clinician": ("session_id", "client", *(f"{s}_score_change" for s in SKILLS), "flags"),
+}
+
+
+def export_columns(by: str = "session") -> list[str]:
+    """The supervision table's columns at level ``by``: :data:`EXPORT_COLUMNS` order, less :data:`LEVEL_DROPS`."""
+    if by not in LEVEL_DROPS:
+        raise ValueError(f"by must be one of {', '.join(LEVELS)}, got {by!r}")
+    return [c for c in EXPORT_COLUMNS if c not in LEVEL_DROPS[by]]
 
 _FORMATS = ("count", "number", "share", "percent", "seconds")
 
@@ -202,12 +218,13 @@ def row_flags(prev: dict[str, Any], cur: dict[str, Any], rules: FlagRules) -> li
         levels = (("fair", an.fair), ("good", an.good))
         fell = [(n, t) for n, t in levels if a >= t > b]
         rose = [(n, t) for n, t in levels if a < t <= b]
+        # The clinician's value first, then the threshold it crossed: "R:Q fell below fair: 0.8 (fair from 1.0)".
         if fell:  # the lowest anchor crossed downwards says the most
             n, t = fell[0]
-            out.append(f"{an.label} fell below {n} ({_fmt(t, an.format)})")
+            out.append(f"{an.label} fell below {n}: {_fmt(b, an.format)} ({n} from {_fmt(t, an.format)})")
         if rose:  # the highest anchor reached
             n, t = rose[-1]
-            out.append(f"{an.label} reached {n} ({_fmt(t, an.format)})")
+            out.append(f"{an.label} reached {n}: {_fmt(b, an.format)} ({n} from {_fmt(t, an.format)})")
     return out
 
 
@@ -299,9 +316,9 @@ def _add_changes(rows: list[dict[str, Any]], rules: FlagRules) -> None:
 
 def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_file: str | Path | None = None,
                       skill_map_file: str | Path | None = None, *, config: RunConfig | None = None) -> pd.DataFrame:
-    """One row per session, per clinician and month, or per clinician, in :data:`EXPORT_COLUMNS` order.
+    """One row per session, per clinician and month, or per clinician, in :func:`export_columns` order.
 
-    ``config`` (a run's configuration) gives the flag rules and the skill map's bands; else the files
+    Columns that cannot hold a value at the level (:data:`LEVEL_DROPS`) are left out.  ``config`` (a run's configuration) gives the flag rules and the skill map's bands; else the files
     named (or the shipped ones) are read.
     """
     import pandas as pd
@@ -314,7 +331,7 @@ def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_fi
     rows = _session_rows(df, smap) if by == "session" else _period_rows(df, by, smap)
     _add_changes(rows, rules)
     out = pd.DataFrame.from_records(rows, columns=list(EXPORT_COLUMNS))
-    return _typed(out)
+    return _typed(out[export_columns(by)])
 
 
 def _interval_cells(r: Any) -> dict[str, Any]:
@@ -354,11 +371,13 @@ def _cell(column: str, value: Any) -> Any:
 
 
 def write_supervision_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a :func:`supervision_table` to ``path`` (UTF-8 with BOM, EXPORT_COLUMNS order, atomic)."""
-    missing = [c for c in EXPORT_COLUMNS if c not in df.columns]
+    """Write a :func:`supervision_table` to ``path`` (UTF-8 with BOM, :func:`export_columns` order, atomic)."""
+    level = str(df["level"].iloc[0]) if "level" in df.columns and len(df) else "session"
+    columns = export_columns(level if level in LEVEL_DROPS else "session")
+    missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ValueError(f"not a supervision table: missing columns {missing}")
-    with AtomicCSV(path, list(EXPORT_COLUMNS)) as out:
-        for rec in df[list(EXPORT_COLUMNS)].astype(object).to_dict("records"):
+    with AtomicCSV(path, columns) as out:
+        for rec in df[columns].astype(object).to_dict("records"):
             out.write({str(k): _cell(str(k), v) for k, v in rec.items()})
     return Path(path)

@@ -130,8 +130,9 @@ class Driver:
     pull: float
 
     def describe(self) -> str:
-        arrow = "↑" if self.pull > 0 else "↓"
-        return f"{self.marker.name} = {_fmt(self.raw)} ({arrow} {self.score:.0f}/100)"
+        # Said in words, not arrows: this text lands in spreadsheet cells a clinician reads.
+        way = "raised the score" if self.pull > 0 else "lowered the score"
+        return f"{self.marker.name} = {_fmt(self.raw)} ({way}; this figure alone scores {self.score:.0f}/100)"
 
 
 @dataclass

@@ -64,4 +64,4 @@ def load_settings(path: str | None = None) -> MarkerSettings:
     return MarkerSettings(**values, miti=miti)
 
 
-_MITI_FIGURES = {"reflection_to_question_ratio", "percent_complex_reflections", "percent_open_questions"}
+_MITI_FIGURES = {"reflection_to_question_ratio", "complex_reflection_share", "open_question_share"}
