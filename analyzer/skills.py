@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .checks import Key, read_keys
 from .errors import ConfigError
 from .resources import load_toml
 from .tables import SESSION_COLUMNS
@@ -200,6 +201,15 @@ _TEXT_COLUMNS = {
 _MARKER_KEYS = {"figure", "label", "per", "weight", "points", "rationale", "evidence", "low"}
 
 
+# The map's plain limits, read by the declarative checker (the skills and their markers are checked below).
+_LIMIT_KEYS = (
+    Key("evidence.min_clinician_turns", "whole", default=5),
+    Key("evidence.min_client_turns", "whole", default=3),
+    Key("evidence.min_weight_share", "share", default=0.5),
+    Key("overall.min_skills", "whole", default=3),
+)
+
+
 def load_skill_map(path: str | Path | None = None) -> SkillMap:
     """Load and validate models/skill_map.toml (or a supervisor's copy at ``path``).
 
@@ -211,7 +221,6 @@ def load_skill_map(path: str | Path | None = None) -> SkillMap:
     bands = data.get("bands", {})
     fair, good = bands.get("fair", 50), bands.get("good", 75)
     _require(_num(fair) and _num(good) and 0 <= fair < good <= 100, label, "bands", "need 0 ≤ fair < good ≤ 100")
-    ev = data.get("evidence", {})
     skills_data = data.get("skills")
     _require(isinstance(skills_data, dict) and bool(skills_data), label, "skills", "at least one [skills.NAME] table is required")
     assert isinstance(skills_data, dict)  # checked just above
@@ -260,18 +269,17 @@ def load_skill_map(path: str | Path | None = None) -> SkillMap:
     for k, v in weights.items():
         _require(k in {s.key for s in skills}, label, f"overall.weights.{k}", f"not a skill; skills: {[s.key for s in skills]}")
         _require(_num(v) and v >= 0, label, f"overall.weights.{k}", f"must be a number ≥ 0, got {v!r}")
-    share = ev.get("min_weight_share", 0.5)
-    _require(_num(share) and 0 <= share <= 1, label, "evidence.min_weight_share", "must lie in 0..1")
+    limits = read_keys(data, label, _LIMIT_KEYS)
     return SkillMap(
         source=label,
         skills=tuple(skills),
         fair=float(fair),
         good=float(good),
-        min_clinician_turns=int(ev.get("min_clinician_turns", 5)),
-        min_client_turns=int(ev.get("min_client_turns", 3)),
-        min_weight_share=float(share),
+        min_clinician_turns=limits["min_clinician_turns"],
+        min_client_turns=limits["min_client_turns"],
+        min_weight_share=limits["min_weight_share"],
         overall_weights={k: float(v) for k, v in weights.items()},
-        overall_min_skills=int(overall.get("min_skills", 3)),
+        overall_min_skills=limits["min_skills"],
     )
 
 

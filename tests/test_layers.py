@@ -107,7 +107,7 @@ def test_no_import_cycles():
 # Layers, bottom up: a module may import its own layer and those below, never one above.
 LAYERS = [
     {"analyzer._version", "analyzer.errors", "analyzer.model", "analyzer.resources", "analyzer.agreement",
-     "analyzer.checks", "analyzer.guard"},
+     "analyzer.checks", "analyzer.guard", "analyzer.cleanup"},
     {"analyzer.markers.registry", "analyzer.markers.text", "analyzer.markers.base", "analyzer.markers.settings",
      "analyzer.tables", "analyzer.nlp", "analyzer.roles", "analyzer.metadata"},
 ]
