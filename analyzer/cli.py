@@ -59,11 +59,13 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the final summary.")
 @click.option("--redact", is_flag=True,
               help="Replace likely identifiers by [KIND] and speaker names by role labels in every output.")
+@click.option("--force", is_flag=True,
+              help="Score files that do not look like counselling sessions (another language, a monologue …).")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error (for a bug report).")
 def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: tuple[str, ...],
             roles_file: str | None, skill_map_file: str | None, settings_file: str | None, spacy_model: str | None,
             history_file: Path | None, no_history: bool, no_reports: bool, no_manifest: bool, jobs: int, quiet: bool,
-            redact: bool, debug: bool) -> None:
+            redact: bool, force: bool, debug: bool) -> None:
     """Analyse transcripts (files or folders, searched recursively) into tables and reports.
 
     Writes OUT/turns.csv, sessions.csv, evidence.csv, reports/*.html, index.html
@@ -80,7 +82,7 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
     if not files and all(p.exists() for p in paths):
         raise click.ClickException("no transcripts found (supported: " + ", ".join(sorted(readers.SUFFIXES)) + ")")
     options = Options(format=fmt, clinician=clinician, roles_file=roles_file, spacy_model=spacy_model,
-                      skill_map_file=skill_map_file, settings_file=settings_file, redact=redact)
+                      skill_map_file=skill_map_file, settings_file=settings_file, redact=redact, force=force)
     try:
         config = load_config(options)  # every configuration file is read and checked once, here
         nlp = build_nlp(config.options.spacy_model)
@@ -127,6 +129,9 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
         click.echo(f"warning: {msg}", err=True)
     if summary.inferred and not quiet:
         click.echo("roles inferred (no known speaker labels) for: " + ", ".join(summary.inferred), err=True)
+    if summary.not_scored:  # shown even with --quiet: these sessions have no scores at all
+        click.echo("not scored (do not look like counselling sessions; see session_check, or use --force): "
+                   + ", ".join(summary.not_scored), err=True)
     where = (f"Outputs in {out_dir}/" + (f" (open {summary.index})" if summary.index else "")
              if summary.sessions else f"Nothing written to {out_dir}/ (its earlier contents are untouched)")
     click.echo(

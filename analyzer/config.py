@@ -35,6 +35,7 @@ class Options:
     skill_map_file: str | None = None
     flags_file: str | None = None
     redact: bool = False  # replace likely identifiers by [KIND], speakers by role labels (analyzer.privacy)
+    force: bool = False  # score files that do not look like counselling sessions (analyzer/screening.py)
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +47,8 @@ class RunConfig:
     skill_map: SkillMap
     role_labels: dict[str, Any] = field(repr=False)
     flag_rules: FlagRules = field(repr=False)
+    screening: Any = field(default=None, repr=False)  # analyzer.screening.ScreeningSettings (models/screening.toml)
+    uncertainty: Any = field(default=None, repr=False)  # analyzer.uncertainty.UncertaintySettings
 
     @property
     def pipeline(self) -> str:
@@ -72,7 +75,9 @@ def load_config(options: Options | None = None) -> RunConfig:
     """
     from .export import load_flag_rules
     from .roles import load_role_labels
+    from .screening import load_screening
     from .skills import load_skill_map
+    from .uncertainty import load_uncertainty
 
     options = options or Options()
     return RunConfig(
@@ -81,6 +86,8 @@ def load_config(options: Options | None = None) -> RunConfig:
         skill_map=load_skill_map(options.skill_map_file),
         role_labels=load_role_labels(options.roles_file),
         flag_rules=load_flag_rules(options.flags_file),
+        screening=load_screening(),
+        uncertainty=load_uncertainty(),
     )
 
 

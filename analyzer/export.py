@@ -76,6 +76,11 @@ for _skill in SKILLS:
 for _fig, _about in KEY_FIGURES.items():
     EXPORT_COLUMNS[_fig] = _about + " Periods: mean per session."
 EXPORT_COLUMNS["flags"] = "Plain-language changes since the previous session/period (models/flags.toml), `; `-separated."
+# 90% intervals (analyzer/uncertainty.py): a session's own; a period's mean score has no interval here.
+for _skill in SKILLS:
+    EXPORT_COLUMNS[f"{_skill}_score_low"] = f"Lower end of the session's 90% interval of the {_skill.replace('_', ' ')} score (`session` rows only)."
+    EXPORT_COLUMNS[f"{_skill}_score_high"] = f"Upper end of that interval (`session` rows only)."
+    EXPORT_COLUMNS[f"{_skill}_uncertain"] = "1 when that interval is wider than `max_width` (models/uncertainty.toml)."
 del _skill, _label, _fig, _about
 
 _FORMATS = ("count", "number", "share", "percent", "seconds")
@@ -242,6 +247,7 @@ def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_fi
             for f in KEY_FIGURES:
                 v = r[f]
                 row[f] = None if pd.isna(v) else float(v)
+            row.update(_interval_cells(r))
             rows.append(row)
     else:
         if by == "month":
@@ -285,11 +291,25 @@ def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_fi
     return _typed(out)
 
 
+def _interval_cells(r: Any) -> dict[str, Any]:
+    """A session's interval columns from its history row (empty where the row has none)."""
+    out: dict[str, Any] = {}
+    for s in SKILLS:
+        for end in ("low", "high"):
+            v = r.get(f"{s}_score_{end}")
+            out[f"{s}_score_{end}"] = round(float(v), 1) if _isnum(v) else None
+        u = r.get(f"{s}_uncertain")
+        out[f"{s}_uncertain"] = None if u is None or not _isnum(u) else bool(u)
+    return out
+
+
 def _typed(out: pd.DataFrame) -> pd.DataFrame:
     for c in out.columns:
         if c == "n_sessions":
             out[c] = out[c].astype("Int64")
-        elif c.endswith(("_score", "_score_change")) or c in KEY_FIGURES:
+        elif c.endswith("_uncertain"):
+            out[c] = out[c].astype("boolean")
+        elif c.endswith(("_score", "_score_change", "_score_low", "_score_high")) or c in KEY_FIGURES:
             out[c] = out[c].astype("Float64")
         else:
             out[c] = out[c].astype("string")

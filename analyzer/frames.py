@@ -40,9 +40,9 @@ _INTS = {"turn", "first_segment", "source_line", "speaker_switches",
 
 def column_dtype(column: str) -> str:
     """The documented dtype of a sessions/turns column (see the module docstring)."""
-    if _is_flag(column):
+    if _is_flag(column) or column.endswith("_uncertain"):
         return "boolean"
-    if column in _CODES or column.endswith("_band"):
+    if column in _CODES or column.endswith("_band") or column in ("session_check", "punctuation"):
         return "string"
     if column in _TEXT or column.endswith(("_drivers", "_suggestion", "_reason")):
         return "string"
@@ -104,7 +104,8 @@ def typed_frame(df: pd.DataFrame, kind: str = "session", first: Sequence[str] = 
     order += [c for c in df.columns if c not in order]
     df = df.reindex(columns=order)
     for c in df.columns:
-        dt = dtypes.get(c) or (column_dtype(c) if kind == "session" and c.endswith(("_score", "_band")) else None)
+        dt = dtypes.get(c) or (column_dtype(c) if kind == "session" and c.endswith(
+            ("_score", "_band", "_low", "_high", "_uncertain", "session_check", "punctuation")) else None)
         if dt:
             df[c] = _cast(df[c], dt, c)
     return df.reset_index(drop=True)

@@ -44,6 +44,8 @@ class SessionResult:
     config: RunConfig | None = None  # the run's configuration: the report and plots read it
     metadata: dict[str, Any] = field(default_factory=dict)  # clinician, session_date, client, metadata_source
     metadata_problem: str = ""  # why the metadata could not be read (the session then has none)
+    screening: Any = None  # analyzer.screening.Screening: does it look like a counselling session?
+    check_warning: str = ""  # set where the screening held the scores back (or --force overrode it)
 
     @property
     def session_id(self) -> str:
@@ -146,11 +148,14 @@ def analyze_transcript(
     nlp: Language | None = None,
     config: RunConfig | None = None,
     skill_map: SkillMap | bool | None = None,
+    force: bool | None = None,
 ) -> SessionResult:
     """Analyse one transcript: annotate, detect markers, score skills, build its session row.
 
     ``config`` is the run's configuration (the shipped one when None); ``skill_map`` replaces its skill
-    map, and ``False`` skips skill scoring.
+    map, and ``False`` skips skill scoring.  A transcript that does not look like a counselling session
+    keeps its markers but gets no skill scores (analyzer/screening.py) unless ``force`` (default: the
+    config's ``force`` option).
     """
     config = config or default_config()
     nlp = nlp or build_nlp(config.options.spacy_model)
@@ -168,6 +173,10 @@ def analyze_transcript(
         from .skills import apply_skills
 
         apply_skills(result, skill_map if skill_map not in (None, True) else config.skill_map)  # type: ignore[arg-type]
+    from .screening import apply_checks
+
+    smap = skill_map if skill_map not in (None, True, False) else config.skill_map
+    apply_checks(result, smap, config.settings, config.options.force if force is None else force)
     return result
 
 
@@ -182,6 +191,8 @@ def analyze_file(path: str | Path, config: RunConfig | Options | None = None) ->
         for tr in transcripts:
             sr = _analyze_screened(tr, nlp, config)
             result.warnings.extend(f"{sr.session_id}: {w}" for w in sr.transcript.warnings)
+            if sr.check_warning:
+                result.warnings.append(f"{sr.session_id}: {sr.check_warning}")
             result.sessions.append(sr)
     except AnalyzerError as exc:
         result.error = str(exc)

@@ -38,6 +38,7 @@ class RunSummary:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # run-level warnings, printed once at the end
     inferred: list[str] = field(default_factory=list)
+    not_scored: list[str] = field(default_factory=list)  # sessions that do not look like counselling sessions
     reports: dict[str, str] = field(default_factory=dict)
     history: Path | None = None
     index: Path | None = None
@@ -49,9 +50,12 @@ class RunSummary:
 
 
 def session_columns(skill_map: SkillMap | str | None = None) -> list[str]:
-    """sessions.csv columns for a skill map: the fixed columns, the skill columns, then warnings."""
+    """sessions.csv columns for a skill map: the fixed columns, the skill columns, the checks, then warnings."""
+    from .screening import check_columns
+
     smap = skill_map if isinstance(skill_map, SkillMap) else load_skill_map(skill_map)
-    return list(SESSION_COLUMNS) + skill_columns(smap) + ["warnings"]
+    # the screening and interval columns follow the skill columns; `warnings` stays last
+    return list(SESSION_COLUMNS) + skill_columns(smap) + list(check_columns(smap)) + ["warnings"]
 
 
 class _Outputs:
@@ -135,6 +139,8 @@ def _note_file(summary: RunSummary, fr: FileResult) -> None:
             summary.warnings.append(f"{sr.session_id}: metadata ignored: {sr.metadata_problem}")
         if sr.transcript.role_inferred:
             summary.inferred.append(sr.session_id)
+        if sr.check_warning.startswith("not scored"):
+            summary.not_scored.append(sr.session_id)
 
 
 def run_analysis(

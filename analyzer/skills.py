@@ -141,6 +141,9 @@ class SkillScore:
     suggestion: str = ""
     reason: str = ""  # why the score is empty, or which figures were missing
     missing: list[str] = field(default_factory=list)  # figures (sessions.csv columns) the session lacks
+    low: float | None = None  # 90% interval (analyzer/uncertainty.py), set after scoring
+    high: float | None = None
+    uncertain: bool | None = None  # interval wider than max_width (models/uncertainty.toml)
 
 
 @dataclass
@@ -148,6 +151,9 @@ class SessionSkills:
     skills: list[SkillScore]
     overall: float | None
     overall_band: str
+    overall_low: float | None = None  # 90% interval of the overall score
+    overall_high: float | None = None
+    overall_uncertain: bool | None = None
 
     def by_key(self, key: str) -> SkillScore:
         return next(s for s in self.skills if s.key == key)

@@ -227,6 +227,9 @@ def _header(result: Any) -> str:
     if warnings:
         lis = "".join(f"<li>{_e(w)}</li>" for w in warnings)
         warn_html = f'<div class="warn" role="note"><strong>Warnings while reading</strong><ul>{lis}</ul></div>'
+    from .checks import checks_notes_html
+
+    warn_html += checks_notes_html(row)
     return f'<header>\n<h1>Session report: {_e(sid)}</h1>\n<dl class="meta">\n{dl}\n</dl>\n{warn_html}</header>'
 
 
@@ -256,8 +259,11 @@ def _skill_card(s: Any, anchors: set[int]) -> str:
         parts.append(f'<h3>{_e(s.label)}</h3><p class="noscore">no score {_band_chip("")}</p>')
         parts.append(f'<p class="small">{_e(s.reason or "the session gives too little to go on")}</p>')
     else:
+        from .checks import interval_html
+
         parts.append(f'<h3>{_e(s.label)}</h3><p><span class="score">{s.score:.0f}</span>'
-                     f'<small>/100</small> {_band_chip(s.band)}</p>')
+                     f'<small>/100</small> {_band_chip(s.band)}'
+                     f'{interval_html(getattr(s, "low", None), getattr(s, "high", None), getattr(s, "uncertain", None))}</p>')
     if s.drivers:
         lis = "".join(
             f'<li title="{_e(d.marker.rationale)}">{_e(d.describe())}'
@@ -283,7 +289,11 @@ def _skills_section(result: Any) -> str:
     anchors = {tc.turn.index for tc in result.markers.turns}
     cards = "\n".join(_skill_card(s, anchors) for s in sk.skills)
     if sk.overall is not None:
-        overall = (f'<p class="overall"><strong>Overall:</strong> {sk.overall:.0f}/100 {_band_chip(sk.overall_band)} '
+        from .checks import interval_html
+
+        iv = interval_html(getattr(sk, "overall_low", None), getattr(sk, "overall_high", None),
+                           getattr(sk, "overall_uncertain", None))
+        overall = (f'<p class="overall"><strong>Overall:</strong> {sk.overall:.0f}/100 {_band_chip(sk.overall_band)}{iv} '
                    f'<small>weighted mean of the skills scored above</small></p>')
     else:
         n = sum(s.score is not None for s in sk.skills)
@@ -364,14 +374,17 @@ def _figures_section(result: Any) -> str:
                      f"{nq:.0f} questions ({_fmt(g('n_open_questions') or 0, 0)} open) · "
                      f"{nr:.0f} reflections ({_fmt(g('n_complex_reflections') or 0, 0)} complex)",
                      "clinician turns coded", "n_questions"))
+    from .checks import ratio_interval_html as _iv
+
     rq = g("reflection_to_question_ratio")
-    rows.append(("Reflection : question (R:Q)", (f"{_fmt(rq)}" + _miti_status(rq, rq_fair, rq_good)) if rq is not None else _dash("no questions asked"),
+    rows.append(("Reflection : question (R:Q)", (f"{_fmt(rq)}" + _miti_status(rq, rq_fair, rq_good) + _iv(row, "reflection_to_question_ratio"))
+                 if rq is not None else _dash("no questions asked"),
                  f"MITI 4.2.1: fair ≥ {rq_fair:g}, good ≥ {rq_good:g}", "reflection_to_question_ratio"))
     cr = g("percent_complex_reflections")
-    rows.append(("Complex reflections (%CR)", (f"{_fmt(cr, 1)}%" + _miti_status(cr, cr_fair, cr_good)) if cr is not None else _dash("no reflections"),
+    rows.append(("Complex reflections (%CR)", (f"{_fmt(cr, 1)}%" + _miti_status(cr, cr_fair, cr_good) + _iv(row, "percent_complex_reflections", True)) if cr is not None else _dash("no reflections"),
                  f"MITI 4.2.1: fair ≥ {cr_fair:g}%, good ≥ {cr_good:g}%", "percent_complex_reflections"))
     po = g("percent_open_questions")
-    rows.append(("Open questions", (f"{_fmt(po, 1)}%" + _miti_status(po, po_fair, po_good)) if po is not None else _dash("no questions asked"),
+    rows.append(("Open questions", (f"{_fmt(po, 1)}%" + _miti_status(po, po_fair, po_good) + _iv(row, "percent_open_questions", True)) if po is not None else _dash("no questions asked"),
                  f"MITI 3: fair ≥ {po_fair:g}%, good ≥ {po_good:g}%", "percent_open_questions"))
     s0, s1, ds = g("client_sentiment_start"), g("client_sentiment_end"), g("client_sentiment_change")
     if s0 is not None and s1 is not None:
