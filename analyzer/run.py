@@ -195,7 +195,11 @@ def run_analysis(
     summary.files = len(stream.files)
     if history:
         summary.history = default_path(out) if history is True else Path(history)
-    outputs = _Outputs(out, config, summary.history, reports, print_transcript)
+    try:
+        outputs = _Outputs(out, config, summary.history, reports, print_transcript)
+    except (KeyboardInterrupt, SystemExit):  # stopped while creating the temporaries: remove ours
+        remove_stale_temps(out, include_own=True)
+        raise
     try:
         for fr in stream:
             _note_file(summary, fr)
@@ -221,8 +225,10 @@ def run_analysis(
             summary.index = outputs.commit(summary.reports)
             if outputs.hist is not None:
                 summary.notes.extend(f"history: {w}" for w in outputs.hist.warnings)
-    except BaseException:
+    except BaseException as exc:
         outputs.abort()
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            remove_stale_temps(out, include_own=True)  # a signal between a temporary's creation and its writer
         raise
     finally:
         outputs.close()

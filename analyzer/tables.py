@@ -218,8 +218,13 @@ class AtomicCSV:
         self.columns = list(columns)
         self.digits = dict(digits or {})  # column -> decimals to round floats to (spreadsheet tables)
         fd, self._tmp = _temp_file(self.path)
-        # errors="replace": a stray surrogate becomes "?" rather than stopping the whole table
-        self._fh = os.fdopen(fd, "w", encoding=CSV_ENCODING, newline="", errors="replace")
+        try:
+            # errors="replace": a stray surrogate becomes "?" rather than stopping the whole table
+            self._fh = os.fdopen(fd, "w", encoding=CSV_ENCODING, newline="", errors="replace")
+        except BaseException:
+            os.close(fd)
+            self._tmp.unlink(missing_ok=True)
+            raise
         self._buf = io.StringIO()
         self._writer = csv.DictWriter(self._buf, fieldnames=self.columns, extrasaction="ignore")
         self.rows = 0
@@ -350,12 +355,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temps(folder: str | Path, subfolders: Sequence[str] = ("reports",)) -> list[Path]:
+def remove_stale_temps(folder: str | Path, subfolders: Sequence[str] = ("reports",),
+                       include_own: bool = False) -> list[Path]:
     """Remove temporary files a killed run (kill -9, power cut) left in ``folder``; returns them.
 
     Only our own ``.<name>.<pid>.<random>.tmp`` files whose process is gone
     (and pid-less ones from older versions) are removed, so a run still going
-    on in the same folder keeps its files.
+    on in the same folder keeps its files.  ``include_own`` also removes this
+    process's own (a run being stopped by a signal).
     """
     removed: list[Path] = []
     root = Path(folder)
@@ -366,7 +373,7 @@ def remove_stale_temps(folder: str | Path, subfolders: Sequence[str] = ("reports
             continue
         for name in names:
             m = _TEMP_NAME.fullmatch(name)
-            if not m or (m["pid"] and _alive(int(m["pid"]))):
+            if not m or (m["pid"] and _alive(int(m["pid"])) and not (include_own and int(m["pid"]) == os.getpid())):
                 continue
             try:
                 (d / name).unlink()

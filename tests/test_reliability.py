@@ -689,3 +689,10 @@ def test_scan_findings_are_safe_cells_too(tmp_path):
     assert result.exit_code == 0, result.output
     assert len(_rows(tmp_path / "f.csv")) >= 2
     _no_formula(tmp_path / "f.csv")
+
+
+def test_a_stopped_run_removes_its_own_temporaries_only_when_asked(tmp_path):
+    own = tmp_path / f".turns.csv.{os.getpid()}.abcd1234.tmp"
+    own.write_text("x")
+    assert remove_stale_temps(tmp_path) == [] and own.exists()
+    assert remove_stale_temps(tmp_path, include_own=True) == [own] and not own.exists()
