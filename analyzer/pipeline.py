@@ -90,6 +90,15 @@ def annotate(transcript: Transcript, nlp: Language | None = None) -> list[Doc]:
     return list(pipe_texts(nlp, (t.text for t in transcript.turns)))
 
 
+def hms(seconds: float | None) -> str:
+    """``h:mm:ss`` (whole seconds), or "" without a time: the form a spreadsheet reads as a time of day."""
+    if seconds is None:
+        return ""
+    h, rem = divmod(int(round(max(0.0, seconds))), 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}"
+
+
 def turn_row(session_id: str, tc: TurnCodes) -> dict[str, Any]:
     """The turns.csv row for one turn."""
     t = tc.turn
@@ -101,6 +110,7 @@ def turn_row(session_id: str, tc: TurnCodes) -> dict[str, Any]:
         "speaker": t.speaker,
         "role": t.role,
         "start_s": t.start_s,
+        "start_hms": hms(t.start_s),
         "end_s": t.end_s,
         "n_words": tc.n_words,
         "backchannel": tc.backchannel,
@@ -220,7 +230,7 @@ def _config(config: RunConfig | Options | None) -> RunConfig:
     return load_config(config) if config is not None else default_config()
 
 
-def _analyze_file_star(args: tuple[Path, RunConfig]) -> FileResult:
+def _analyze_file_star(args: tuple[str | Path, RunConfig]) -> FileResult:
     return analyze_file(*args)
 
 

@@ -71,6 +71,66 @@ EVIDENCE_COLUMNS: dict[str, str] = {
 
 CSV_ENCODING = "utf-8-sig"  # a BOM so spreadsheet programs read UTF-8 correctly
 
+# sessions.csv opens with who and when, then the scores a supervisor looks for first.
+SESSION_LEAD = ("session_id", "clinician", "session_date", "client")
+_SCORE_SUFFIXES = ("_score", "_band", "_score_low", "_score_high", "_uncertain")
+
+
+def session_csv_columns(figures: Iterable[str], skill_cols: Sequence[str]) -> list[str]:
+    """sessions.csv column order: id, clinician, date, client; each skill's score, band and interval, then the
+    overall score (and the session check's verdict where there is one); then every other column in the
+    registry's order; then each skill's drivers, suggestion and reason; ``warnings`` last.
+
+    ``figures`` are the registry's sessions columns (:data:`SESSION_COLUMNS`), ``skill_cols`` the skill
+    map's columns (:func:`analyzer.skills.skill_columns`).
+    """
+    figures = list(figures)
+    present = set(figures) | set(skill_cols)
+    keys = [c.removesuffix("_score") for c in skill_cols if c.endswith("_score")]
+    # each skill's score, band and interval together, then the overall score's
+    scores = [f"{k}{suffix}" for k in keys for suffix in _SCORE_SUFFIXES if f"{k}{suffix}" in present]
+    head = [c for c in SESSION_LEAD if c in present] + scores + [c for c in ("session_check",) if c in present]
+    rest = [c for c in [*figures, *skill_cols] if c not in head and c != "warnings"]
+    return head + rest + ["warnings"]
+
+
+def column_digits(column: str) -> int | None:
+    """Decimals a sessions.csv figure can support (None: written as computed, e.g. counts and text).
+
+    Scores rest on a handful of figures read off lines: one decimal.  Shares (0..1) to the nearest
+    0.1 % (three decimals), percents to one decimal; sentiment (a lexicon score) and rates to two;
+    seconds to two for pauses (timestamps are to the hundredth) and one for durations; words per
+    sentence, reading grade and words per turn to one.
+    """
+    c = column
+    if c.startswith("n_") or c.endswith("_band"):  # counts and text
+        return None
+    if "words_per_sentence" in c:
+        return 1
+    if c.endswith(("_score", "_score_low", "_score_high", "_score_change")):
+        return 1
+    if c.startswith("percent_"):
+        return 1
+    if "share" in c or c.endswith("_rate"):
+        return 3
+    if "sentiment" in c or "_per_" in c or c.endswith("_ratio"):
+        return 2
+    if c.endswith("_s"):
+        return 2 if "pause" in c else 1
+    if "grade" in c or "words_after" in c:
+        return 1
+    return None
+
+
+def rounded(row: Mapping[str, Any], digits: Mapping[str, int]) -> dict[str, Any]:
+    """``row`` with each float of a column in ``digits`` rounded to that many decimals."""
+    out = dict(row)
+    for c, d in digits.items():
+        v = out.get(c)
+        if isinstance(v, float) and math.isfinite(v):
+            out[c] = round(v, d)
+    return out
+
 
 def cell_number(value: Any) -> float | None:
     """A finite number from a table cell (which may be "", None, NaN or a CSV string), else None."""
@@ -153,9 +213,10 @@ class AtomicCSV:
     arrive as :class:`~analyzer.errors.OutputError`.
     """
 
-    def __init__(self, path: str | Path, columns: Sequence[str]) -> None:
+    def __init__(self, path: str | Path, columns: Sequence[str], digits: Mapping[str, int] | None = None) -> None:
         self.path = Path(path)
         self.columns = list(columns)
+        self.digits = dict(digits or {})  # column -> decimals to round floats to (spreadsheet tables)
         fd, self._tmp = _temp_file(self.path)
         try:
             # errors="replace": a stray surrogate becomes "?" rather than stopping the whole table
@@ -194,6 +255,8 @@ class AtomicCSV:
         n = 0
         try:
             for row in rows:
+                if self.digits:
+                    row = rounded(row, self.digits)
                 self._writer.writerow({k: format_cell(row.get(k)) for k in self.columns})
                 n += 1
         except BaseException:

