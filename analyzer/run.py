@@ -197,7 +197,7 @@ def run_analysis(
         summary.history = default_path(out) if history is True else Path(history)
     try:
         outputs = _Outputs(out, config, summary.history, reports, print_transcript)
-    except (KeyboardInterrupt, SystemExit):  # stopped while creating the temporaries: remove ours
+    except BaseException:  # stopped or failed while creating the temporaries: remove ours
         remove_stale_temps(out, include_own=True)
         raise
     try:

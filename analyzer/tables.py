@@ -222,7 +222,10 @@ class AtomicCSV:
             # errors="replace": a stray surrogate becomes "?" rather than stopping the whole table
             self._fh = os.fdopen(fd, "w", encoding=CSV_ENCODING, newline="", errors="replace")
         except BaseException:
-            os.close(fd)
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # already closed by the half-made file object
             self._tmp.unlink(missing_ok=True)
             raise
         self._buf = io.StringIO()

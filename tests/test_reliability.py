@@ -555,7 +555,7 @@ def test_a_signal_mid_run_leaves_no_temporary_files(tmp_path, signame):
             proc.kill()
     assert proc.returncode != 0
     assert "Traceback" not in err
-    assert not _temps(out)
+    assert not _temps(out), err
     assert (out / "sessions.csv").read_text() == "earlier\n"
     with History(out / "history.sqlite") as h:
         assert len(h) == 0  # the run's history rows went with its tables
