@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= demo_output
 
-.PHONY: install browser demo test bench evaluate clean
+.PHONY: install browser demo test lint bench evaluate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +29,19 @@ browser:
 	      || echo "note: could not install chromium; the browser check will be skipped"; \
 	  else echo "note: chromium not found; the browser check will be skipped (sudo apt-get install chromium)"; fi; }
 
-## test: set up and run every test
-test: install browser
+## test: set up, lint (ruff), type-check (mypy) and run every test
+test: install browser lint
 	$(PY) -m pytest -q
 
-## bench: throughput and memory benchmark (see benchmarks/)
+## lint: ruff and mypy as configured in pyproject.toml
+lint: install
+	$(VENV)/bin/ruff check analyzer tests benchmarks
+	$(VENV)/bin/mypy
+
+## bench: throughput and memory benchmark, then report speed (see benchmarks/)
 bench: install
 	$(PY) benchmarks/throughput.py
+	$(PY) benchmarks/report_speed.py
 
 ## evaluate: agreement with the expert-coded sets in ../shared/data (skips where absent)
 evaluate: install

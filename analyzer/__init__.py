@@ -1,7 +1,6 @@
 """session-analyzer: evidence-based analysis of therapy and counselling transcripts."""
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .api import Analysis, analyze_folder, analyze_transcripts, load  # noqa: E402
 
 __all__ = ["Analysis", "analyze_folder", "analyze_transcripts", "load", "__version__"]

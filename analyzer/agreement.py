@@ -101,13 +101,13 @@ def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
 
 def roc_auc(labels: Sequence[bool], scores: Sequence[float]) -> float:
     """Area under the ROC curve (Mann-Whitney); items with a NaN/None score are dropped."""
-    pairs = [(bool(l), float(s)) for l, s in zip(labels, scores) if s is not None and not math.isnan(float(s))]
-    pos = [s for l, s in pairs if l]
-    neg = [s for l, s in pairs if not l]
+    pairs = [(bool(lab), float(s)) for lab, s in zip(labels, scores) if s is not None and not math.isnan(float(s))]
+    pos = [s for lab, s in pairs if lab]
+    neg = [s for lab, s in pairs if not lab]
     if not pos or not neg:
         return float("nan")
     ranks = _average_ranks([s for _, s in pairs])
-    rank_sum = sum(r for (l, _), r in zip(pairs, ranks) if l)
+    rank_sum = sum(r for (lab, _), r in zip(pairs, ranks) if lab)
     return (rank_sum - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
 
 

@@ -35,8 +35,8 @@ column; columns outside them (extra manifest columns) keep pandas' inference.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,9 +49,9 @@ if TYPE_CHECKING:  # pandas and the pipeline (spaCy) are imported only when used
     from .model import Transcript
     from .pipeline import SessionResult
 
-__all__ = [
-    "Analysis", "Problem", "SessionReport", "SESSION_DTYPES", "TURN_DTYPES", "METADATA_COLUMNS",
-    "load", "analyze_folder", "analyze_transcripts", "typed_frame", "column_dtype", "plot_skill_trends",
+__all__ = [  # SESSION_DTYPES, TURN_DTYPES and plot_skill_trends come from __getattr__ (built on first use)
+    "Analysis", "Problem", "SessionReport", "SESSION_DTYPES", "TURN_DTYPES", "METADATA_COLUMNS",  # noqa: F822
+    "load", "analyze_folder", "analyze_transcripts", "typed_frame", "column_dtype", "plot_skill_trends",  # noqa: F822
 ]
 
 @dataclass(frozen=True)
@@ -78,10 +78,11 @@ class SessionReport:
         """The full HTML page (analyzer.report.session_report_html, or a plain summary where absent)."""
         if self._html is None:
             try:
-                from .report import session_report_html  # type: ignore[attr-defined]
-            except ImportError:
-                session_report_html = None
-            self._html = session_report_html(self.result) if session_report_html else _fallback_html(self.result)
+                from .report import session_report_html
+            except ImportError:  # a trimmed install without the report package
+                self._html = _fallback_html(self.result)
+            else:
+                self._html = session_report_html(self.result)
         return self._html
 
     def save(self, path: str | Path) -> Path:
@@ -185,10 +186,11 @@ class Analysis:
             return h.add_many(zip(self.results, self.metadata))
 
     def supervision(self, by: str = "session") -> pd.DataFrame:
-        """:func:`analyzer.export.supervision_table` over these sessions."""
+        """:func:`analyzer.export.supervision_table` over these sessions, with their run's flag rules and skill map."""
         from .export import supervision_table
 
-        return supervision_table(self.sessions, by=by)
+        config = next((r.config for r in self.results if r.config is not None), None)
+        return supervision_table(self.sessions, by=by, config=config)
 
 
 def _config(options: Mapping[str, Any]) -> RunConfig:
@@ -308,10 +310,8 @@ def __getattr__(name: str) -> Any:
 
         return plot_skill_trends
     if not name.startswith("_"):
-        try:
-            from .report import plots
-        except ImportError:
-            plots = None
-        if plots is not None and hasattr(plots, name):
+        from .report import plots
+
+        if hasattr(plots, name):
             return getattr(plots, name)
     raise AttributeError(f"module 'analyzer.api' has no attribute {name!r}")

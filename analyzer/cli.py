@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import __version__
 from . import io as readers
+from ._version import __version__
 from .cleanup import signals_as_exit
+from .config import Options, load_config
 from .errors import AnalyzerError
 from .guard import run_failure, unexpected_failure
 from .nlp import DEFAULT_PIPELINE, build_nlp, pipeline_label
@@ -57,6 +58,8 @@ def cli() -> None:
 @click.option("--no-history", is_flag=True, help="Do not write a history.")
 @click.option("--no-reports", is_flag=True, help="Write only the tables (faster on very large runs).")
 @click.option("--no-manifest", is_flag=True, help="Ignore manifest.csv files beside the transcripts.")
+@click.option("--print-transcript", is_flag=True,
+              help="Keep the transcript in printed reports (by default it shows on screen only).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="the number of cores",
               help="Processes to use (with --engine dask and no --scheduler: local workers).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -71,8 +74,8 @@ def cli() -> None:
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error (for a bug report).")
 def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: tuple[str, ...],
             roles_file: str | None, skill_map_file: str | None, settings_file: str | None, spacy_model: str | None,
-            history_file: Path | None, no_history: bool, no_reports: bool, no_manifest: bool, jobs: int, engine: str,
-            scheduler: str | None, quiet: bool, redact: bool, force: bool, debug: bool) -> None:
+            history_file: Path | None, no_history: bool, no_reports: bool, no_manifest: bool, print_transcript: bool,
+            jobs: int, engine: str, scheduler: str | None, quiet: bool, redact: bool, force: bool, debug: bool) -> None:
     """Analyse transcripts (files or folders, searched recursively) into tables and reports.
 
     Writes OUT/turns.csv, sessions.csv, evidence.csv, reports/*.html, index.html
@@ -123,7 +126,8 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
             bar.__enter__()
         with signals_as_exit():  # SIGTERM/SIGHUP clean up like Ctrl-C: no temporary file is left
             summary = run_analysis(paths, out_dir, config, jobs=jobs, history=history, manifest=not no_manifest,
-                                   reports=not no_reports, on_file=on_file, engine=engine, scheduler=scheduler)
+                                   reports=not no_reports, on_file=on_file, print_transcript=print_transcript,
+                                   engine=engine, scheduler=scheduler)
     except Exception as exc:
         failure = run_failure(exc)
         if failure is None and debug:
@@ -265,7 +269,7 @@ def scan(paths: tuple[Path, ...], out_file: Path | None, fmt: str | None, clinic
     rows: list[dict[str, object]] = []
     failed = 0
     try:
-        for path, findings, error in scan_paths(paths, format=fmt, clinician=clinician, roles_file=roles_file,
+        for _path, findings, error in scan_paths(paths, format=fmt, clinician=clinician, roles_file=roles_file,
                                                 spacy_model=spacy_model):
             if error:
                 failed += 1

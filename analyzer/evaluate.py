@@ -24,17 +24,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .markers.registry import REGISTRY
 from .agreement import BinaryAgreement, binary_agreement, cohen_kappa, roc_auc, spearman
+from .config import Options, RunConfig, load_config
 from .errors import ConfigError, FormatError
 from .io import decode_file
+from .markers.registry import REGISTRY
 from .model import Segment, Transcript, merge_segments
-from .config import Options, RunConfig, load_config
 from .nlp import build_nlp
-from .pipeline import analyze_transcript
+from .pipeline import SessionResult, analyze_transcript
 from .resources import load_toml
-from .rule_audit import RuleCounter, RuleFigures, flag_rates, format_audit, gold_code_map
 from .roles import assign_roles
+from .rule_audit import RuleCounter, RuleFigures, flag_rates, format_audit, gold_code_map
+
 
 def type_codes() -> dict[str, tuple[str, tuple[str, ...]]]:
     """Sub-type codes (``question_type``, ``reflection_type``): the category markers of the registry."""
@@ -196,6 +197,60 @@ def _transcript(sid: str, rows: list[dict[str, str]], mapping: Mapping, source: 
     return Transcript(sid, source, merge_segments(segs, roles), "csv", "utf-8", inferred, tuple(notes))
 
 
+def _compare_turns(result: SessionResult, rows: list[dict[str, str]], mapping: Mapping,
+                   type_of: dict[str, tuple[str, tuple[str, ...]]], gold: dict[str, list[Any]],
+                   pred: dict[str, list[Any]], counter: RuleCounter) -> int:
+    """Add each clinician turn's gold and predicted codes (and its rules to the audit); returns how many turns
+    were compared."""
+    n_turns = 0
+    for tc in result.markers.turns:
+        if tc.turn.role != "clinician" or tc.backchannel:
+            continue
+        n_turns += 1
+        span = rows[tc.turn.first_segment - 1 : tc.turn.first_segment - 1 + tc.turn.n_segments]
+        turn_gold: dict[str, bool] = {}
+        for spec in mapping.codes:
+            values = [r[spec.column].strip() for r in span]
+            g: str | bool
+            p: str | bool
+            if spec.name in type_of:
+                parent = type_of[spec.name][0]
+                g = next((spec.values[v] for v in values if v in spec.values), "")
+                p = getattr(tc, parent) or ""
+            else:
+                g = any(v in spec.positive for v in values)
+                p = any(tc.has(code) for code in spec.analyzer)
+                turn_gold[spec.name] = g
+            gold[spec.name].append(g)
+            pred[spec.name].append(p)
+        counter.add_turn(tc, turn_gold)
+    return n_turns
+
+
+def _type_agreement(mapping: Mapping, type_of: dict[str, tuple[str, tuple[str, ...]]], gold: dict[str, list[Any]],
+                    pred: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Sub-type agreement (open/closed, simple/complex) on the turns both sides give the parent code."""
+    types = []
+    for s in mapping.codes:
+        if s.name not in type_of:
+            continue
+        pairs = [(g, p) for g, p in zip(gold[s.name], pred[s.name]) if g and p]
+        if pairs:
+            types.append({"code": s.name, "parent": type_of[s.name][0], "n": len(pairs),
+                          "accuracy": sum(g == p for g, p in pairs) / len(pairs),
+                          "kappa": cohen_kappa([g for g, _ in pairs], [p for _, p in pairs])})
+    return types
+
+
+def _session_auc(mapping: Mapping, labels: dict[str, bool], rows_out: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    auc = []
+    for fig in mapping.figures if labels else ():
+        pairs = [(labels[r["session_id"]], r.get(fig)) for r in rows_out if r["session_id"] in labels]
+        kept = [(lab, float(v)) for lab, v in pairs if v is not None and v != ""]
+        auc.append({"figure": fig, "auc": roc_auc([lab for lab, _ in kept], [v for _, v in kept]), "n": len(kept)})
+    return auc
+
+
 def evaluate(table: str | Path, mapping_file: str | Path, *, unpunctuated: bool = False,
              ratings_files: Sequence[str | Path] = (), spacy_model: str | None = None,
              progress: Callable[[int, int], None] | None = None,
@@ -228,45 +283,12 @@ def evaluate(table: str | Path, mapping_file: str | Path, *, unpunctuated: bool 
         rows_out.append(result.session)
         if mapping.positive_label is not None and mapping.columns.get("session_label"):
             labels[sid] = rows[0][mapping.columns["session_label"]] == mapping.positive_label
-        for tc in result.markers.turns:
-            if tc.turn.role != "clinician" or tc.backchannel:
-                continue
-            n_turns += 1
-            span = rows[tc.turn.first_segment - 1 : tc.turn.first_segment - 1 + tc.turn.n_segments]
-            turn_gold: dict[str, bool] = {}
-            for spec in mapping.codes:
-                values = [r[spec.column].strip() for r in span]
-                if spec.name in type_of:
-                    parent = type_of[spec.name][0]
-                    g = next((spec.values[v] for v in values if v in spec.values), "")
-                    p = getattr(tc, parent) or ""
-                else:
-                    g = any(v in spec.positive for v in values)
-                    p = any(tc.has(code) for code in spec.analyzer)
-                    turn_gold[spec.name] = g
-                gold[spec.name].append(g)
-                pred[spec.name].append(p)
-            counter.add_turn(tc, turn_gold)
+        n_turns += _compare_turns(result, rows, mapping, type_of, gold, pred, counter)
     codes = [binary_agreement(s.name, gold[s.name], pred[s.name]) for s in mapping.codes if s.name not in type_of]
-    types = []
-    for s in mapping.codes:
-        if s.name not in type_of:
-            continue
-        pairs = [(g, p) for g, p in zip(gold[s.name], pred[s.name]) if g and p]
-        if pairs:
-            types.append({"code": s.name, "parent": type_of[s.name][0], "n": len(pairs),
-                          "accuracy": sum(g == p for g, p in pairs) / len(pairs),
-                          "kappa": cohen_kappa([g for g, _ in pairs], [p for _, p in pairs])})
-    auc = []
-    if labels:
-        for fig in mapping.figures:
-            pairs = [(labels[r["session_id"]], r.get(fig)) for r in rows_out if r["session_id"] in labels]
-            pairs = [(l, v) for l, v in pairs if v is not None and v != ""]
-            auc.append({"figure": fig, "auc": roc_auc([l for l, _ in pairs], [float(v) for _, v in pairs]),
-                        "n": len(pairs)})
     rates = flag_rates(rows_out, labels, AGAINST_MARKERS) if labels else []
-    return EvaluationResult(codes, types, auc, _correlations(rows_out, mapping, ratings_files), len(rows_out),
-                            n_turns, rows_out, counter.figures(), rates)
+    return EvaluationResult(codes, _type_agreement(mapping, type_of, gold, pred), _session_auc(mapping, labels, rows_out),
+                            _correlations(rows_out, mapping, ratings_files), len(rows_out), n_turns, rows_out,
+                            counter.figures(), rates)
 
 
 def _correlations(rows: list[dict[str, Any]], mapping: Mapping, files: Sequence[str | Path]) -> list[dict[str, Any]]:
@@ -282,8 +304,8 @@ def _correlations(rows: list[dict[str, Any]], mapping: Mapping, files: Sequence[
     out = []
     for rating, figures in mapping.ratings.get("compare", {}).items():
         for fig in figures:
-            pairs = [(float(ratings[s][rating]), by_id[s].get(fig)) for s in ratings if s in by_id]
-            pairs = [(a, float(b)) for a, b in pairs if b is not None and b != ""]
+            raw = [(float(ratings[s][rating]), by_id[s].get(fig)) for s in ratings if s in by_id]
+            pairs = [(a, float(b)) for a, b in raw if b is not None and b != ""]
             out.append({"rating": rating, "figure": fig, "n": len(pairs),
                         "rho": spearman([a for a, _ in pairs], [b for _, b in pairs])})
     return out

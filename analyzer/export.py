@@ -27,15 +27,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
+from .checks import Key, read_keys
 from .errors import ConfigError
 from .resources import load_toml
-from .skills import load_skill_map, skill_columns
+from .skills import SkillMap, load_skill_map, skill_columns
 from .tables import AtomicCSV
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .config import RunConfig
 
 LEVELS = ("session", "month", "clinician")
 
@@ -48,8 +51,8 @@ KEY_FIGURES: dict[str, str] = {
     "median_pause_before_response_s": "Median pause before a clinician response, seconds (timestamps only).",
     "n_interruptions": "Clinician interruptions of the client.",
     "reflection_to_question_ratio": "R:Q (MITI 4.2.1: fair 1, good 2).",
-    "percent_complex_reflections": "Complex as % of reflections (MITI 4.2.1: fair 40, good 50).",
-    "percent_open_questions": "Open questions as % of questions (MITI 3: fair 50, good 70).",
+    "complex_reflection_share": "Complex reflections as a share of reflections, 0..1 (MITI 4.2.1: fair 0.4, good 0.5).",
+    "open_question_share": "Open questions as a share of questions, 0..1 (MITI 3: fair 0.5, good 0.7).",
     "n_reflections": "Clinician turns with a reflection.",
     "n_questions": "Clinician turns with a question.",
     "n_dismissive": "Dismissive or invalidating turns.",
@@ -79,9 +82,25 @@ EXPORT_COLUMNS["flags"] = "Plain-language changes since the previous session/per
 # 90% intervals (analyzer/uncertainty.py): a session's own; a period's mean score has no interval here.
 for _skill in SKILLS:
     EXPORT_COLUMNS[f"{_skill}_score_low"] = f"Lower end of the session's 90% interval of the {_skill.replace('_', ' ')} score (`session` rows only)."
-    EXPORT_COLUMNS[f"{_skill}_score_high"] = f"Upper end of that interval (`session` rows only)."
+    EXPORT_COLUMNS[f"{_skill}_score_high"] = "Upper end of that interval (`session` rows only)."
     EXPORT_COLUMNS[f"{_skill}_uncertain"] = "1 when that interval is wider than `max_width` (models/uncertainty.toml)."
 del _skill, _label, _fig, _about
+
+# Columns that cannot hold a value at a level are left out of that level's table: a month or a
+# clinician's whole record has no one session or client, and a clinician's row has no previous row
+# to change from or to flag against.
+LEVEL_DROPS: dict[str, tuple[str, ...]] = {
+    "session": (),
+    "month": ("session_id", "client"),
+    "clinician": ("session_id", "client", *(f"{s}_score_change" for s in SKILLS), "flags"),
+}
+
+
+def export_columns(by: str = "session") -> list[str]:
+    """The supervision table's columns at level ``by``: :data:`EXPORT_COLUMNS` order, less :data:`LEVEL_DROPS`."""
+    if by not in LEVEL_DROPS:
+        raise ValueError(f"by must be one of {', '.join(LEVELS)}, got {by!r}")
+    return [c for c in EXPORT_COLUMNS if c not in LEVEL_DROPS[by]]
 
 _FORMATS = ("count", "number", "share", "percent", "seconds")
 
@@ -115,9 +134,10 @@ class FlagRules:
 def load_flag_rules(path: str | Path | None = None) -> FlagRules:
     """Load and check models/flags.toml (or a copy at ``path``)."""
     data, label = load_toml(Path(path) if path else "flags.toml")
-    skills = data.get("skills", {})
-    mcp = skills.get("min_change_points", 10)
-    if not _num(mcp) or mcp <= 0:
+    skills = read_keys(data, label, (Key("skills.min_change_points", "number", default=10),
+                                     Key("skills.include_overall", "bool", default=False)))
+    mcp = skills["min_change_points"]
+    if mcp <= 0:
         raise ConfigError(f"skills.min_change_points: must be a number > 0, got {mcp!r}", path=label)
     changes, anchors = [], []
     for i, c in enumerate(data.get("changes", [])):
@@ -132,7 +152,7 @@ def load_flag_rules(path: str | Path | None = None) -> FlagRules:
         if not (_num(a.get("fair")) and _num(a.get("good")) and a["fair"] < a["good"]):
             raise ConfigError(f"{where}: needs numbers fair < good, got fair={a.get('fair')!r} good={a.get('good')!r}", path=label)
         anchors.append(AnchorRule(a["figure"], a.get("label", a["figure"]), float(a["fair"]), float(a["good"]), _fmt_name(a, where, label)))
-    return FlagRules(label, float(mcp), bool(skills.get("include_overall", False)), tuple(changes), tuple(anchors))
+    return FlagRules(label, float(mcp), skills["include_overall"], tuple(changes), tuple(anchors))
 
 
 def _num(x: Any) -> bool:
@@ -167,7 +187,7 @@ def _fmt(value: float, fmt: str) -> str:
     return f"{value:.1f}"
 
 
-def _isnum(x: Any) -> bool:
+def _isnum(x: Any) -> TypeGuard[float]:
     try:
         return x is not None and not math.isnan(float(x))
     except (TypeError, ValueError):
@@ -198,24 +218,20 @@ def row_flags(prev: dict[str, Any], cur: dict[str, Any], rules: FlagRules) -> li
         levels = (("fair", an.fair), ("good", an.good))
         fell = [(n, t) for n, t in levels if a >= t > b]
         rose = [(n, t) for n, t in levels if a < t <= b]
+        # The clinician's value first, then the threshold it crossed: "R:Q fell below fair: 0.8 (fair from 1.0)".
         if fell:  # the lowest anchor crossed downwards says the most
             n, t = fell[0]
-            out.append(f"{an.label} fell below {n} ({_fmt(t, an.format)})")
+            out.append(f"{an.label} fell below {n}: {_fmt(b, an.format)} ({n} from {_fmt(t, an.format)})")
         if rose:  # the highest anchor reached
             n, t = rose[-1]
-            out.append(f"{an.label} reached {n} ({_fmt(t, an.format)})")
+            out.append(f"{an.label} reached {n}: {_fmt(b, an.format)} ({n} from {_fmt(t, an.format)})")
     return out
 
 
-def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_file: str | Path | None = None,
-                      skill_map_file: str | Path | None = None) -> pd.DataFrame:
-    """One row per session, per clinician and month, or per clinician, in :data:`EXPORT_COLUMNS` order."""
+def _prepared(history_frame: pd.DataFrame) -> pd.DataFrame:
+    """The history rows with clean metadata, parsed dates and numeric scores, ordered by clinician and date."""
     import pandas as pd
 
-    if by not in LEVELS:
-        raise ValueError(f"by must be one of {', '.join(LEVELS)}, got {by!r}")
-    rules = load_flag_rules(flags_file)
-    smap = load_skill_map(skill_map_file)
     df = history_frame.copy()
     if "session_id" not in df.columns:
         raise ValueError("the frame needs a session_id column (History.sessions_frame() or Analysis.sessions)")
@@ -230,47 +246,57 @@ def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_fi
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64") if col in df.columns else float("nan")
     df["_nodate"] = df["_date"].isna()
     df["_noclin"] = df["clinician"] == ""
-    df = df.sort_values(["_noclin", "clinician", "_nodate", "_date", "session_id"], kind="stable")
+    return df.sort_values(["_noclin", "clinician", "_nodate", "_date", "session_id"], kind="stable")
+
+
+def _session_rows(df: pd.DataFrame, smap: SkillMap) -> list[dict[str, Any]]:
+    import pandas as pd
 
     rows: list[dict[str, Any]] = []
-    if by == "session":
-        for _, r in df.iterrows():
-            d = r["_date"]
-            iso = d.date().isoformat() if not pd.isna(d) else ""
-            row = {"level": "session", "clinician": r["clinician"], "period": iso, "first_date": iso, "last_date": iso,
-                   "session_id": str(r["session_id"]), "client": r["client"], "n_sessions": 1}
-            for s in SKILLS:
-                v = r[f"{s}_score"]
-                row[f"{s}_score"] = None if pd.isna(v) else round(float(v), 1)
-                band = r.get(f"{s}_band")
-                row[f"{s}_band"] = band if isinstance(band, str) and band else smap.band(row[f"{s}_score"])
-            for f in KEY_FIGURES:
-                v = r[f]
-                row[f] = None if pd.isna(v) else float(v)
-            row.update(_interval_cells(r))
-            rows.append(row)
-    else:
-        if by == "month":
-            df["_period"] = df["_date"].dt.strftime("%Y-%m").fillna("")
-        else:
-            df["_period"] = "all"
-        for (clin, period), g in df.groupby(["clinician", "_period"], sort=False):
-            dates = g["_date"].dropna()
-            row = {"level": by, "clinician": clin, "period": period,
-                   "first_date": dates.min().date().isoformat() if len(dates) else "",
-                   "last_date": dates.max().date().isoformat() if len(dates) else "",
-                   "session_id": "", "client": "", "n_sessions": len(g)}
-            for s in SKILLS:
-                m = g[f"{s}_score"].mean()
-                row[f"{s}_score"] = None if pd.isna(m) else round(float(m), 1)
-                row[f"{s}_band"] = smap.band(row[f"{s}_score"])
-            for f in KEY_FIGURES:
-                m = g[f].mean()
-                row[f] = None if pd.isna(m) else round(float(m), 3)
-            rows.append(row)
-        rows.sort(key=lambda r: (r["clinician"] == "", r["clinician"], r["period"] == "", r["period"]))
+    for _, r in df.iterrows():
+        d = r["_date"]
+        iso = d.date().isoformat() if not pd.isna(d) else ""
+        row: dict[str, Any] = {"level": "session", "clinician": r["clinician"], "period": iso, "first_date": iso, "last_date": iso,
+               "session_id": str(r["session_id"]), "client": r["client"], "n_sessions": 1}
+        for s in SKILLS:
+            v = r[f"{s}_score"]
+            row[f"{s}_score"] = None if pd.isna(v) else round(float(v), 1)
+            band = r.get(f"{s}_band")
+            row[f"{s}_band"] = band if isinstance(band, str) and band else smap.band(row[f"{s}_score"])
+        for f in KEY_FIGURES:
+            v = r[f]
+            row[f] = None if pd.isna(v) else float(v)
+        row.update(_interval_cells(r))
+        rows.append(row)
+    return rows
 
-    # changes and flags: within one clinician, between consecutive dated rows
+
+def _period_rows(df: pd.DataFrame, by: str, smap: SkillMap) -> list[dict[str, Any]]:
+    """One row per clinician and month (``by="month"``) or per clinician: means over the row's sessions."""
+    import pandas as pd
+
+    df = df.assign(_period=df["_date"].dt.strftime("%Y-%m").fillna("") if by == "month" else "all")
+    rows: list[dict[str, Any]] = []
+    for (clin, period), g in df.groupby(["clinician", "_period"], sort=False):
+        dates = g["_date"].dropna()
+        row: dict[str, Any] = {"level": by, "clinician": clin, "period": period,
+               "first_date": dates.min().date().isoformat() if len(dates) else "",
+               "last_date": dates.max().date().isoformat() if len(dates) else "",
+               "session_id": "", "client": "", "n_sessions": len(g)}
+        for s in SKILLS:
+            m = g[f"{s}_score"].mean()
+            row[f"{s}_score"] = None if pd.isna(m) else round(float(m), 1)
+            row[f"{s}_band"] = smap.band(row[f"{s}_score"])
+        for f in KEY_FIGURES:
+            m = g[f].mean()
+            row[f] = None if pd.isna(m) else round(float(m), 3)
+        rows.append(row)
+    rows.sort(key=lambda r: (r["clinician"] == "", r["clinician"], r["period"] == "", r["period"]))
+    return rows
+
+
+def _add_changes(rows: list[dict[str, Any]], rules: FlagRules) -> None:
+    """Score changes and flags: within one clinician, between consecutive dated rows."""
     prev_by_clin: dict[str, dict[str, Any]] = {}
     for row in rows:
         for s in SKILLS:
@@ -287,8 +313,25 @@ def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_fi
             row["flags"] = "; ".join(row_flags(prev, row, rules))
         prev_by_clin[row["clinician"]] = row
 
+
+def supervision_table(history_frame: pd.DataFrame, by: str = "session", flags_file: str | Path | None = None,
+                      skill_map_file: str | Path | None = None, *, config: RunConfig | None = None) -> pd.DataFrame:
+    """One row per session, per clinician and month, or per clinician, in :func:`export_columns` order.
+
+    Columns that cannot hold a value at the level (:data:`LEVEL_DROPS`) are left out.  ``config`` (a run's configuration) gives the flag rules and the skill map's bands; else the files
+    named (or the shipped ones) are read.
+    """
+    import pandas as pd
+
+    if by not in LEVELS:
+        raise ValueError(f"by must be one of {', '.join(LEVELS)}, got {by!r}")
+    rules = config.flag_rules if config is not None else load_flag_rules(flags_file)
+    smap = config.skill_map if config is not None else load_skill_map(skill_map_file)
+    df = _prepared(history_frame)
+    rows = _session_rows(df, smap) if by == "session" else _period_rows(df, by, smap)
+    _add_changes(rows, rules)
     out = pd.DataFrame.from_records(rows, columns=list(EXPORT_COLUMNS))
-    return _typed(out)
+    return _typed(out[export_columns(by)])
 
 
 def _interval_cells(r: Any) -> dict[str, Any]:
@@ -328,11 +371,13 @@ def _cell(column: str, value: Any) -> Any:
 
 
 def write_supervision_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a :func:`supervision_table` to ``path`` (UTF-8 with BOM, EXPORT_COLUMNS order, atomic)."""
-    missing = [c for c in EXPORT_COLUMNS if c not in df.columns]
+    """Write a :func:`supervision_table` to ``path`` (UTF-8 with BOM, :func:`export_columns` order, atomic)."""
+    level = str(df["level"].iloc[0]) if "level" in df.columns and len(df) else "session"
+    columns = export_columns(level if level in LEVEL_DROPS else "session")
+    missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ValueError(f"not a supervision table: missing columns {missing}")
-    with AtomicCSV(path, list(EXPORT_COLUMNS)) as out:
-        for rec in df[list(EXPORT_COLUMNS)].astype(object).to_dict("records"):
-            out.write({k: _cell(k, v) for k, v in rec.items()})
+    with AtomicCSV(path, columns) as out:
+        for rec in df[columns].astype(object).to_dict("records"):
+            out.write({str(k): _cell(str(k), v) for k, v in rec.items()})
     return Path(path)

@@ -20,6 +20,7 @@ METADATA_COLUMNS = ("clinician", "session_date", "client", "metadata_source")
 _TEXT = {
     "session_id", "source", "encoding", "pipeline", "clinician_speaker", "client_speaker", "warnings",
     "speaker", "evidence", "text", "content_hash", "analyzer_version", "analysed_at", "sentence_sentiment",
+    "start_hms",
 }
 _CODES = {
     "format", "talk_time_basis", "pause_basis", "interruption_basis", "role", "question", "reflection",

@@ -42,7 +42,7 @@ import math
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -144,7 +144,7 @@ def _time(x: float | None) -> str:
 
 
 def _analyzer_version() -> str:
-    from . import __version__
+    from ._version import __version__
 
     return __version__
 
@@ -350,7 +350,7 @@ class History:
             row = dict(result_or_row.session)
             transcript_hash = transcript_hash or content_hash(result_or_row.transcript)
         version = analyzer_version or _analyzer_version()
-        when = analysed_at or datetime.now(timezone.utc).isoformat(timespec="seconds")
+        when = analysed_at or datetime.now(UTC).isoformat(timespec="seconds")
         session_id = str(row.get("session_id") or "")
         if not session_id:
             raise ValueError("History.add: the row has no session_id")
@@ -446,6 +446,7 @@ class History:
             extra = rec.pop("_metadata", {})
             rec.update(extra)
             rec.update(dict(zip(KEY_COLUMNS, r[:-2])))
+            _renamed(rec)
             if all_versions:
                 out.append(rec)
             else:
@@ -467,6 +468,26 @@ class History:
 
         recs = self.records(all_versions)
         return typed_frame(pd.DataFrame.from_records(recs), "session", first=KEY_COLUMNS)
+
+
+# Figures renamed when every proportion became a 0..1 share: (old name, new name, factor).
+_RENAMED = (
+    ("percent_open_questions", "open_question_share", 0.01),
+    ("percent_complex_reflections", "complex_reflection_share", 0.01),
+    ("percent_open_questions_band", "open_question_share_band", None),
+    ("percent_complex_reflections_band", "complex_reflection_share_band", None),
+    ("client_recovery_rate", "client_recovery_share", 1.0),
+)
+
+
+def _renamed(rec: dict[str, Any]) -> None:
+    """Give a session stored by an earlier version the current figure names (so trends and exports span both)."""
+    for old, new, factor in _RENAMED:
+        if old in rec and new not in rec:
+            value = rec.pop(old)
+            if factor is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = round(value * factor, 4)
+            rec[new] = value
 
 
 class _Tx:

@@ -38,9 +38,13 @@ import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import AnalyzerError
+
+if TYPE_CHECKING:
+    from .model import Transcript
+    from .pipeline import SessionResult
 
 MANIFEST_NAME = "manifest.csv"
 KEY_COLUMNS = ("file", "filename", "path", "session_id")
@@ -217,10 +221,12 @@ def metadata_for(
     return {"clinician": "", "session_date": "", "client": "", "metadata_source": "none"}
 
 
-def metadata_for_result(result: Any, manifest: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+def metadata_for_result(result: SessionResult | Transcript, manifest: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """:func:`metadata_for` for a :class:`~analyzer.pipeline.SessionResult` (or a Transcript)."""
-    tr = getattr(result, "transcript", result)
-    return metadata_for(tr.session_id, tr.source, manifest, getattr(tr, "metadata", None))
+    from .model import Transcript
+
+    tr = result if isinstance(result, Transcript) else result.transcript
+    return metadata_for(tr.session_id, tr.source, manifest, tr.metadata)
 
 
 def load_manifests(paths: Any) -> dict[str, dict[str, Any]]:

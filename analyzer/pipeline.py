@@ -98,6 +98,15 @@ def annotate(transcript: Transcript, nlp: Language | None = None) -> list[Doc]:
     return list(pipe_texts(nlp, (t.text for t in transcript.turns)))
 
 
+def hms(seconds: float | None) -> str:
+    """``h:mm:ss`` (whole seconds), or "" without a time: the form a spreadsheet reads as a time of day."""
+    if seconds is None:
+        return ""
+    h, rem = divmod(int(round(max(0.0, seconds))), 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}"
+
+
 def turn_row(session_id: str, tc: TurnCodes) -> dict[str, Any]:
     """The turns.csv row for one turn."""
     t = tc.turn
@@ -109,6 +118,7 @@ def turn_row(session_id: str, tc: TurnCodes) -> dict[str, Any]:
         "speaker": t.speaker,
         "role": t.role,
         "start_s": t.start_s,
+        "start_hms": hms(t.start_s),
         "end_s": t.end_s,
         "n_words": tc.n_words,
         "backchannel": tc.backchannel,

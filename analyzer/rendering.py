@@ -56,6 +56,8 @@ class RenderPlan:
     session_columns: tuple[str, ...]
     reports: bool = True
     history: bool = True
+    print_transcript: bool = False  # keep the transcript in printed reports
+    session_digits: tuple[tuple[str, int], ...] = ()  # sessions.csv rounding (column, decimals)
 
 
 def render_session(sr: SessionResult, plan: RenderPlan) -> RenderedSession:
@@ -64,7 +66,7 @@ def render_session(sr: SessionResult, plan: RenderPlan) -> RenderedSession:
     if plan.reports:
         from .report import report_filename, write_session_report
 
-        write_session_report(sr, plan.out)
+        write_session_report(sr, plan.out, print_transcript=plan.print_transcript)
         report = report_filename(sr.session_id)
     chash = None
     if plan.history:
@@ -73,7 +75,7 @@ def render_session(sr: SessionResult, plan: RenderPlan) -> RenderedSession:
         chash = content_hash(sr.transcript)
     turns, n_turns = csv_text(TURN_COLUMNS, sr.iter_turn_rows())
     evidence, n_evidence = csv_text(EVIDENCE_COLUMNS, sr.iter_evidence_rows())
-    sessions, _ = csv_text(plan.session_columns, [sr.session])
+    sessions, _ = csv_text(plan.session_columns, [sr.session], dict(plan.session_digits))
     return RenderedSession(
         session_id=sr.session_id, session=dict(sr.session), turns_csv=turns, evidence_csv=evidence,
         sessions_csv=sessions, n_turns=n_turns, n_evidence=n_evidence, report=report, content_hash=chash,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -69,7 +69,7 @@ def load_jsonl(source: str | Path | Traversable) -> tuple[list[dict[str, Any]], 
     return rows, label
 
 
-@lru_cache(maxsize=None)
+@cache
 def word_list(name: str) -> frozenset[str]:
     """A shipped plain-text word list: one entry per line, ``#`` comments, lower-cased."""
     text, _ = _read_text(name)

@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .checks import Key, read_keys
 from .errors import ConfigError, FormatError
 from .model import Role, Segment
 from .resources import load_toml
@@ -47,24 +48,22 @@ def normalize_label(label: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
-def _str_list(data: dict[str, Any], section: str, key: str, label: str) -> list[str]:
-    table = data.get(section, {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"[{section}] must be a table", path=label)
-    value = table.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"[{section}] {key} must be a list of strings", path=label)
-    return value
+_KEYS = tuple(
+    [Key(f"{side}.{key}", "strings", f"{side}_{key}", default=[]) for side in _SIDES for key in ("labels", "patterns")]
+    + [Key("inference.question_words", "strings", default=[]), Key("text.not_speakers", "strings", default=[]),
+       Key("inference.min_word_share", "number", default=0.10)]
+)
 
 
 @lru_cache(maxsize=8)
 def _load(source: str | None) -> dict[str, Any]:
     data, label = load_toml(Path(source) if source is not None else "roles.toml")
+    values = read_keys(data, label, _KEYS)
     out: dict[str, Any] = {"source": label, "patterns": {}}
     for side in _SIDES:
-        out[side] = frozenset(normalize_label(x) for x in _str_list(data, side, "labels", label))
+        out[side] = frozenset(normalize_label(x) for x in values[f"{side}_labels"])
         compiled = []
-        for pat in _str_list(data, side, "patterns", label):
+        for pat in values[f"{side}_patterns"]:
             try:
                 compiled.append(re.compile(pat))
             except re.error as exc:
@@ -74,12 +73,12 @@ def _load(source: str | None) -> dict[str, Any]:
         out["patterns"][side] = tuple(compiled)
     if not out["clinician"] or not out["client"]:
         raise ConfigError("[clinician] labels and [client] labels must not be empty", path=label)
-    out["question_words"] = frozenset(w.casefold() for w in _str_list(data, "inference", "question_words", label))
-    share = data["inference"].get("min_word_share", 0.10) if "inference" in data else 0.10
-    if not isinstance(share, (int, float)) or not 0 <= share < 0.5:
+    out["question_words"] = frozenset(w.casefold() for w in values["question_words"])
+    share = values["min_word_share"]
+    if not 0 <= share < 0.5:
         raise ConfigError("[inference] min_word_share must be a number from 0 to 0.5", path=label)
     out["min_word_share"] = float(share)
-    out["not_speakers"] = frozenset(w.casefold() for w in _str_list(data, "text", "not_speakers", label))
+    out["not_speakers"] = frozenset(w.casefold() for w in values["not_speakers"])
     return out
 
 
@@ -134,25 +133,8 @@ def _fmt_names(names: Sequence[str]) -> str:
     return ", ".join(names) if names else "none"
 
 
-def assign_roles(
-    segments: list[Segment],
-    clinician: Sequence[str] = (),
-    roles_file: str | Path | None = None,
-    known: Mapping[str, Role] | None = None,
-) -> tuple[dict[str, Role], bool, list[str]]:
-    """Map each speaker label to "clinician", "client" or "other".
-
-    ``known`` holds roles the source file itself states for some speakers (a
-    CHAT @ID role, a ConvoKit speaker's role); they rank after ``clinician``
-    and before the labels.
-
-    Returns ``(roles, inferred, notes)``: ``inferred`` is True when roles were
-    guessed from who asks questions; ``notes`` are one-line messages for the
-    transcript's warnings.  Raises :class:`FormatError` (without a path: the
-    reader adds it) when there is only one speaker, or when no clinician or no
-    client can be found.
-    """
-    labels = load_role_labels(roles_file)
+def _speaker_counts(segments: list[Segment], labels: dict[str, Any]) -> tuple[list[str], dict[str, int], dict[str, int]]:
+    """Speakers in order of first appearance, their words and their question-like segments."""
     speakers: list[str] = []
     words: dict[str, int] = {}
     questions: dict[str, int] = {}
@@ -167,22 +149,82 @@ def assign_roles(
         raise FormatError("no speech found")
     if len(speakers) == 1:
         raise FormatError(f"only one speaker ({speakers[0]}) found: need a clinician and a client")
+    return speakers, words, questions
 
-    roles: dict[str, Role] = {}
-    notes: list[str] = []
-    inferred = False
 
+def _named_clinicians(speakers: list[str], clinician: Sequence[str], roles: dict[str, Role], notes: list[str]) -> set[str]:
+    """Speakers named by ``--clinician`` become clinicians; returns the (case-folded) names given."""
     forced = {c.strip().casefold() for c in clinician if c.strip()}
-    matched_forced = set()
+    matched = set()
     for s in speakers:
         key = s.strip().casefold()
         if key in forced:
             roles[s] = "clinician"
-            matched_forced.add(key)
-    unmatched = sorted(forced - matched_forced)
+            matched.add(key)
+    unmatched = sorted(forced - matched)
     if unmatched:
         notes.append(f"--clinician {', '.join(unmatched)} matched no speaker (speakers: {', '.join(speakers)})")
+    return forced
 
+
+def _by_elimination(speakers: list[str], unknown: list[str], words: dict[str, int], roles: dict[str, Role],
+                    notes: list[str], forced: set[str]) -> None:
+    """One side is known: the biggest unlabelled voice is the missing side, any others are "other"."""
+    clin = [s for s in speakers if roles.get(s) == "clinician"]
+    cli = [s for s in speakers if roles.get(s) == "client"]
+    missing: Role = "client" if clin else "clinician"
+    main = max(unknown, key=lambda s: (words[s], -speakers.index(s)))
+    roles[main] = missing
+    known = clin or cli
+    how = "named by --clinician" if any(k.strip().casefold() in forced for k in known) else "by label"
+    notes.append(
+        f"{main} = {missing}: the main speaker besides {_fmt_names(known)} "
+        f"({'clinician' if clin else 'client'} {how})"
+    )
+    for s in unknown:
+        if s != main:
+            roles[s] = "other"
+    if len(unknown) > 1:
+        notes.append(f"speaker(s) {', '.join(s for s in unknown if s != main)} counted as other")
+
+
+def _require_both_sides(speakers: list[str], roles: dict[str, Role]) -> None:
+    clin = [s for s in speakers if roles.get(s) == "clinician"]
+    cli = [s for s in speakers if roles.get(s) == "client"]
+    if not clin or not cli:
+        seen = ", ".join(f"{s} ({roles.get(s, 'unknown')})" for s in speakers)
+        missing_side = "clinician" if not clin else "client"
+        raise FormatError(
+            f"no {missing_side} found among speakers {seen}: "
+            "pass --clinician LABEL to name the clinician, or use a roles file that knows these labels"
+        )
+
+
+def assign_roles(
+    segments: list[Segment],
+    clinician: Sequence[str] = (),
+    roles_file: str | Path | None = None,
+    known: Mapping[str, Role] | None = None,
+    labels: dict[str, Any] | None = None,
+) -> tuple[dict[str, Role], bool, list[str]]:
+    """Map each speaker label to "clinician", "client" or "other".
+
+    ``known`` holds roles the source file itself states for some speakers (a
+    CHAT @ID role, a ConvoKit speaker's role); they rank after ``clinician``
+    and before the labels.  ``labels`` are the run's role labels
+    (:func:`load_role_labels` of ``roles_file`` when None).
+    Returns ``(roles, inferred, notes)``: ``inferred`` is True when roles were
+    guessed from who asks questions; ``notes`` are one-line messages for the
+    transcript's warnings.  Raises :class:`FormatError` (without a path: the
+    reader adds it) when there is only one speaker, or when no clinician or no
+    client can be found.
+    """
+    labels = labels if labels is not None else load_role_labels(roles_file)
+    speakers, words, questions = _speaker_counts(segments, labels)
+    roles: dict[str, Role] = {}
+    notes: list[str] = []
+    inferred = False
+    forced = _named_clinicians(speakers, clinician, roles, notes)
     for s in speakers:
         if s not in roles and known and s in known:
             roles[s] = known[s]
@@ -194,40 +236,16 @@ def assign_roles(
     unknown = [s for s in speakers if s not in roles]
     clin = [s for s in speakers if roles.get(s) == "clinician"]
     cli = [s for s in speakers if roles.get(s) == "client"]
-
     if clin and cli:
         for s in unknown:
             roles[s] = "other"
         if unknown:
             notes.append(f"speaker(s) {', '.join(unknown)} not recognised as clinician or client: counted as other")
     elif (clin or cli) and unknown:
-        # Elimination: the biggest unlabelled voice is the missing side.
-        missing: Role = "client" if clin else "clinician"
-        main = max(unknown, key=lambda s: (words[s], -speakers.index(s)))
-        roles[main] = missing
-        known = clin or cli
-        how = "named by --clinician" if any(k.strip().casefold() in forced for k in known) else "by label"
-        notes.append(
-            f"{main} = {missing}: the main speaker besides {_fmt_names(known)} "
-            f"({'clinician' if clin else 'client'} {how})"
-        )
-        for s in unknown:
-            if s != main:
-                roles[s] = "other"
-        if len(unknown) > 1:
-            notes.append(f"speaker(s) {', '.join(s for s in unknown if s != main)} counted as other")
+        _by_elimination(speakers, unknown, words, roles, notes, forced)
     elif not clin and not cli:
         inferred = _infer(speakers, unknown, words, questions, labels, roles, notes)
-
-    clin = [s for s in speakers if roles.get(s) == "clinician"]
-    cli = [s for s in speakers if roles.get(s) == "client"]
-    if not clin or not cli:
-        seen = ", ".join(f"{s} ({roles.get(s, 'unknown')})" for s in speakers)
-        missing_side = "clinician" if not clin else "client"
-        raise FormatError(
-            f"no {missing_side} found among speakers {seen}: "
-            "pass --clinician LABEL to name the clinician, or use a roles file that knows these labels"
-        )
+    _require_both_sides(speakers, roles)
     return roles, inferred, notes
 
 

@@ -19,8 +19,8 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from functools import lru_cache
 from typing import Any
 
 from .resources import load_jsonl
@@ -106,7 +106,7 @@ class RuleCounter:
         return sorted(out, key=lambda f: (f.code, -f.fired, f.rule_id))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _counter_evidence(code: str) -> frozenset[str]:
     """Rule ids of ``code``'s pattern file whose label marks counter-evidence."""
     if code not in COUNTER_EVIDENCE:

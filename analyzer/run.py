@@ -23,7 +23,16 @@ from .orchestrator import METADATA_KEYS, SessionStream
 from .pipeline import FileResult, SessionResult
 from .rendering import RenderedFile, RenderedSession, RenderPlan
 from .skills import SkillMap, load_skill_map, skill_columns
-from .tables import EVIDENCE_COLUMNS, SESSION_COLUMNS, TURN_COLUMNS, AtomicCSV, commit_all, remove_stale_temps
+from .tables import (
+    EVIDENCE_COLUMNS,
+    SESSION_COLUMNS,
+    TURN_COLUMNS,
+    AtomicCSV,
+    column_digits,
+    commit_all,
+    remove_stale_temps,
+    session_csv_columns,
+)
 
 __all__ = ["RunSummary", "run_analysis", "session_columns", "METADATA_KEYS"]
 
@@ -51,31 +60,38 @@ class RunSummary:
 
 
 def session_columns(skill_map: SkillMap | str | None = None) -> list[str]:
-    """sessions.csv columns for a skill map: the fixed columns, the skill columns, the checks, then warnings."""
+    """sessions.csv columns for a skill map, in :func:`analyzer.tables.session_csv_columns` order."""
     from .screening import check_columns
 
     smap = skill_map if isinstance(skill_map, SkillMap) else load_skill_map(skill_map)
-    # the screening and interval columns follow the skill columns; `warnings` stays last
-    return list(SESSION_COLUMNS) + skill_columns(smap) + list(check_columns(smap)) + ["warnings"]
+    # the screening and interval columns join the skill columns: scores, bands and intervals lead
+    return session_csv_columns(SESSION_COLUMNS, skill_columns(smap) + list(check_columns(smap)))
 
 
 class _Outputs:
     """The run's three tables (written atomically), its reports and its history, fed one session at a time."""
 
-    def __init__(self, out: Path, config: RunConfig, history: Path | None, reports: bool) -> None:
+    def __init__(self, out: Path, config: RunConfig, history: Path | None, reports: bool,
+                 print_transcript: bool = False) -> None:
         from .history import History
 
         self.out = out
         self.config = config
         self.reports = reports
+        self.print_transcript = print_transcript
         remove_stale_temps(out)  # what a killed run (kill -9) left behind
         # one transaction for the whole run: its history rows are committed with its tables or not at all
         self.hist = History(history).open().begin() if history is not None else None
         made: list[AtomicCSV] = []
+        columns = session_columns(config.skill_map)
+        digits = {c: d for c in columns if (d := column_digits(c)) is not None}  # spreadsheet rounding
         try:
-            for name, cols in (("turns.csv", list(TURN_COLUMNS)), ("evidence.csv", list(EVIDENCE_COLUMNS)),
-                               ("sessions.csv", session_columns(config.skill_map))):
-                made.append(AtomicCSV(out / name, cols))
+            # earlier sessions, for each report's "since the previous session" line
+            self.earlier = self.hist.records() if self.hist is not None and reports else []
+            for name, cols, dig in (("turns.csv", list(TURN_COLUMNS), None),
+                                    ("evidence.csv", list(EVIDENCE_COLUMNS), None),
+                                    ("sessions.csv", columns, digits)):
+                made.append(AtomicCSV(out / name, cols, dig))
         except BaseException:  # a read-only or full output folder: no temporary file left, the history untouched
             for w in made:
                 w.abort()
@@ -98,7 +114,7 @@ class _Outputs:
         if self.reports:
             from .report import report_filename, write_session_report
 
-            write_session_report(sr, self.out)
+            write_session_report(sr, self.out, print_transcript=self.print_transcript)
             report = report_filename(sr.session_id)
         self.turns.write_all(turn_rows)
         self.evidence.write_all(evidence_rows)
@@ -128,6 +144,7 @@ class _Outputs:
         from .report.trends import trends_html_section
 
         smap = self.config.skill_map
+        _add_previous_sessions(self.out, reports, self.session_rows, self.earlier, smap)
         extra = [trends_html_section(self.hist.sessions_frame(), smap)] if self.hist is not None else []
         return write_index(self.session_rows, reports, self.out, extra_sections=extra, skill_map=smap)
 
@@ -157,13 +174,14 @@ def _note_file(summary: RunSummary, fr: FileResult | RenderedFile) -> None:
 def run_analysis(
     paths: Sequence[str | Path],
     out_dir: str | Path,
-    options: Options | RunConfig = Options(),
+    options: Options | RunConfig | None = None,
     *,
     jobs: int = 1,
     history: str | Path | None | bool = True,
     manifest: bool = True,
     reports: bool = True,
     on_file: Callable[[FileResult], None] | None = None,
+    print_transcript: bool = False,
     engine: str = "local",
     scheduler: str | None = None,
 ) -> RunSummary:
@@ -171,8 +189,10 @@ def run_analysis(
 
     ``options`` are the run's options (or an already loaded RunConfig).  ``history``: True writes
     ``out_dir/history.sqlite``, a path writes there, False/None writes none.  ``on_file`` is called
-    after each file (progress, messages).  ``engine`` ``"dask"`` runs the files on a Dask cluster (``scheduler``
-    its address, ``tcp://host:port``; None starts a local cluster of ``jobs`` workers).  Raises AnalyzerError only for problems that stop the whole
+    after each file (progress, messages).  ``print_transcript`` keeps the transcript in the printed
+    reports (by default it shows on screen only).  ``engine`` ``"dask"`` runs the files on a Dask cluster
+    (``scheduler`` its address, ``tcp://host:port``; None starts a local cluster of ``jobs`` workers).
+    Raises AnalyzerError only for problems that stop the whole
     run (a bad settings file or skill map, an unreadable history); problems with one file are recorded
     in ``failed`` and the run goes on.
     """
@@ -182,9 +202,12 @@ def run_analysis(
     out = Path(out_dir)
     summary = RunSummary(out)
     # a bad settings file or skill map stops here, before any work
-    config = options if isinstance(options, RunConfig) else load_config(options)
+    config = options if isinstance(options, RunConfig) else load_config(options or Options())
     # workers write the reports and format every row; this process only appends them in input order
-    plan = RenderPlan(out.absolute(), tuple(session_columns(config.skill_map)), reports=reports, history=bool(history))
+    columns = session_columns(config.skill_map)
+    digits = tuple((c, d) for c in columns if (d := column_digits(c)) is not None)
+    plan = RenderPlan(out.absolute(), tuple(columns), reports=reports, history=bool(history),
+                      print_transcript=print_transcript, session_digits=digits)
     stream = SessionStream(paths, config, jobs=jobs, manifest=manifest, exclude=(out,),  # never read our own output
                            render=plan, engine=engine, scheduler=scheduler)
     summary.failed.extend(stream.missing)
@@ -193,7 +216,11 @@ def run_analysis(
     summary.files = len(stream.files)
     if history:
         summary.history = default_path(out) if history is True else Path(history)
-    outputs = _Outputs(out, config, summary.history, reports)
+    try:
+        outputs = _Outputs(out, config, summary.history, reports, print_transcript)
+    except BaseException:  # stopped or failed while creating the temporaries: remove ours
+        remove_stale_temps(out, include_own=True)
+        raise
     try:
         for fr in stream:
             _note_file(summary, fr)
@@ -219,10 +246,27 @@ def run_analysis(
             summary.index = outputs.commit(summary.reports)
             if outputs.hist is not None:
                 summary.notes.extend(f"history: {w}" for w in outputs.hist.warnings)
-    except BaseException:
+    except BaseException as exc:
         outputs.abort()
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            remove_stale_temps(out, include_own=True)  # a signal between a temporary's creation and its writer
         raise
     finally:
         outputs.close()
     summary.elapsed_s = time.perf_counter() - started
     return summary
+
+
+def _add_previous_sessions(out: Path, reports: dict[str, str], rows: list[dict[str, Any]],
+                           earlier: list[dict[str, Any]], skill_map: SkillMap) -> None:
+    """Fill each report's change since the clinician's previous session, once every session's date is known."""
+    from .report import add_previous_session
+    from .report.summary import previous_session
+
+    skills = [(s.key, s.label) for s in skill_map.skills]
+    known = earlier + rows
+    for row in rows:
+        prev = previous_session(row, known)
+        rel = reports.get(str(row.get("session_id")))
+        if prev is not None and rel:
+            add_previous_session(out / rel, row, prev, skills)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -92,7 +92,8 @@ def load_screening(path: str | None = None) -> ScreeningSettings:
     except (KeyError, IndexError, ValueError) as exc:
         raise ConfigError(f"punctuation.note: unknown placeholder {exc}; allowed: punctuation, {', '.join(figures)}",
                           path=label) from None
-    return ScreeningSettings(*values, punct_note=note, punct_figures=figures)
+    names = [f.name for f in fields(ScreeningSettings)][: len(values)]  # the numbers come first, in _KEYS order
+    return ScreeningSettings(**dict(zip(names, values)), punct_note=note, punct_figures=figures)
 
 
 @dataclass

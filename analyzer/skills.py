@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .checks import Key, read_keys
 from .errors import ConfigError
 from .resources import load_toml
 from .tables import SESSION_COLUMNS
 from .tables import cell_number as _number
+
+if TYPE_CHECKING:
+    from .markers import TurnCodes
+    from .pipeline import SessionResult
 
 BANDS = ("needs work", "fair", "good")
 
@@ -124,8 +130,9 @@ class Driver:
     pull: float
 
     def describe(self) -> str:
-        arrow = "↑" if self.pull > 0 else "↓"
-        return f"{self.marker.name} = {_fmt(self.raw)} ({arrow} {self.score:.0f}/100)"
+        # Said in words, not arrows: this text lands in spreadsheet cells a clinician reads.
+        way = "raised the score" if self.pull > 0 else "lowered the score"
+        return f"{self.marker.name} = {_fmt(self.raw)} ({way}; this figure alone scores {self.score:.0f}/100)"
 
 
 @dataclass
@@ -194,6 +201,15 @@ _TEXT_COLUMNS = {
 _MARKER_KEYS = {"figure", "label", "per", "weight", "points", "rationale", "evidence", "low"}
 
 
+# The map's plain limits, read by the declarative checker (the skills and their markers are checked below).
+_LIMIT_KEYS = (
+    Key("evidence.min_clinician_turns", "whole", default=5),
+    Key("evidence.min_client_turns", "whole", default=3),
+    Key("evidence.min_weight_share", "share", default=0.5),
+    Key("overall.min_skills", "whole", default=3),
+)
+
+
 def load_skill_map(path: str | Path | None = None) -> SkillMap:
     """Load and validate models/skill_map.toml (or a supervisor's copy at ``path``).
 
@@ -205,9 +221,9 @@ def load_skill_map(path: str | Path | None = None) -> SkillMap:
     bands = data.get("bands", {})
     fair, good = bands.get("fair", 50), bands.get("good", 75)
     _require(_num(fair) and _num(good) and 0 <= fair < good <= 100, label, "bands", "need 0 ≤ fair < good ≤ 100")
-    ev = data.get("evidence", {})
     skills_data = data.get("skills")
     _require(isinstance(skills_data, dict) and bool(skills_data), label, "skills", "at least one [skills.NAME] table is required")
+    assert isinstance(skills_data, dict)  # checked just above
     skills: list[SkillSpec] = []
     for key, spec in skills_data.items():
         where = f"skills.{key}"
@@ -253,18 +269,17 @@ def load_skill_map(path: str | Path | None = None) -> SkillMap:
     for k, v in weights.items():
         _require(k in {s.key for s in skills}, label, f"overall.weights.{k}", f"not a skill; skills: {[s.key for s in skills]}")
         _require(_num(v) and v >= 0, label, f"overall.weights.{k}", f"must be a number ≥ 0, got {v!r}")
-    share = ev.get("min_weight_share", 0.5)
-    _require(_num(share) and 0 <= share <= 1, label, "evidence.min_weight_share", "must lie in 0..1")
+    limits = read_keys(data, label, _LIMIT_KEYS)
     return SkillMap(
         source=label,
         skills=tuple(skills),
         fair=float(fair),
         good=float(good),
-        min_clinician_turns=int(ev.get("min_clinician_turns", 5)),
-        min_client_turns=int(ev.get("min_client_turns", 3)),
-        min_weight_share=float(share),
+        min_clinician_turns=limits["min_clinician_turns"],
+        min_client_turns=limits["min_client_turns"],
+        min_weight_share=limits["min_weight_share"],
         overall_weights={k: float(v) for k, v in weights.items()},
-        overall_min_skills=int(overall.get("min_skills", 3)),
+        overall_min_skills=limits["min_skills"],
     )
 
 
@@ -326,7 +341,7 @@ def _missing_reason(missing: list[MarkerSpec], row: dict[str, Any]) -> str:
     return why
 
 
-def score_session(row: dict[str, Any], skill_map: SkillMap, turns: list[Any] | None = None) -> SessionSkills:
+def score_session(row: dict[str, Any], skill_map: SkillMap, turns: Sequence[TurnCodes] | None = None) -> SessionSkills:
     """Score every skill of a session; ``turns`` (TurnCodes) supply the quotes behind each driver."""
     skills = [score_skill(spec, row, skill_map) for spec in skill_map.skills]
     if turns is not None:
@@ -340,7 +355,7 @@ def score_session(row: dict[str, Any], skill_map: SkillMap, turns: list[Any] | N
     return SessionSkills(skills, overall, skill_map.band(overall))
 
 
-def _quotes(score: SkillScore, turns: list[Any], per_driver: int = 2) -> list[Quote]:
+def _quotes(score: SkillScore, turns: Sequence[TurnCodes], per_driver: int = 2) -> list[Quote]:
     """Quote the turns behind the drivers that have an evidence code."""
     quotes: list[Quote] = []
     for d in score.drivers:
@@ -412,7 +427,7 @@ def skill_row(skills: SessionSkills) -> dict[str, Any]:
     return row
 
 
-def apply_skills(result: Any, skill_map: SkillMap | None = None) -> SessionSkills:
+def apply_skills(result: SessionResult, skill_map: SkillMap | None = None) -> SessionSkills:
     """Score a SessionResult in place: sets ``result.skills`` and adds the skill columns to its row."""
     skill_map = skill_map or load_skill_map()
     skills = score_session(result.session, skill_map, result.markers.turns)

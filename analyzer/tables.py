@@ -71,6 +71,66 @@ EVIDENCE_COLUMNS: dict[str, str] = {
 
 CSV_ENCODING = "utf-8-sig"  # a BOM so spreadsheet programs read UTF-8 correctly
 
+# sessions.csv opens with who and when, then the scores a supervisor looks for first.
+SESSION_LEAD = ("session_id", "clinician", "session_date", "client")
+_SCORE_SUFFIXES = ("_score", "_band", "_score_low", "_score_high", "_uncertain")
+
+
+def session_csv_columns(figures: Iterable[str], skill_cols: Sequence[str]) -> list[str]:
+    """sessions.csv column order: id, clinician, date, client; each skill's score, band and interval, then the
+    overall score (and the session check's verdict where there is one); then every other column in the
+    registry's order; then each skill's drivers, suggestion and reason; ``warnings`` last.
+
+    ``figures`` are the registry's sessions columns (:data:`SESSION_COLUMNS`), ``skill_cols`` the skill
+    map's columns (:func:`analyzer.skills.skill_columns`).
+    """
+    figures = list(figures)
+    present = set(figures) | set(skill_cols)
+    keys = [c.removesuffix("_score") for c in skill_cols if c.endswith("_score")]
+    # each skill's score, band and interval together, then the overall score's
+    scores = [f"{k}{suffix}" for k in keys for suffix in _SCORE_SUFFIXES if f"{k}{suffix}" in present]
+    head = [c for c in SESSION_LEAD if c in present] + scores + [c for c in ("session_check",) if c in present]
+    rest = [c for c in [*figures, *skill_cols] if c not in head and c != "warnings"]
+    return head + rest + ["warnings"]
+
+
+def column_digits(column: str) -> int | None:
+    """Decimals a sessions.csv figure can support (None: written as computed, e.g. counts and text).
+
+    Scores rest on a handful of figures read off lines: one decimal.  Shares (0..1) to the nearest
+    0.1 % (three decimals), percents to one decimal; sentiment (a lexicon score) and rates to two;
+    seconds to two for pauses (timestamps are to the hundredth) and one for durations; words per
+    sentence, reading grade and words per turn to one.
+    """
+    c = column
+    if c.startswith("n_") or c.endswith("_band"):  # counts and text
+        return None
+    if "words_per_sentence" in c:
+        return 1
+    if c.endswith(("_score", "_score_low", "_score_high", "_score_change")):
+        return 1
+    if c.startswith("percent_"):
+        return 1
+    if "share" in c or c.endswith("_rate"):
+        return 3
+    if "sentiment" in c or "_per_" in c or c.endswith("_ratio"):
+        return 2
+    if c.endswith("_s"):
+        return 2 if "pause" in c else 1
+    if "grade" in c or "words_after" in c:
+        return 1
+    return None
+
+
+def rounded(row: Mapping[str, Any], digits: Mapping[str, int]) -> dict[str, Any]:
+    """``row`` with each float of a column in ``digits`` rounded to that many decimals."""
+    out = dict(row)
+    for c, d in digits.items():
+        v = out.get(c)
+        if isinstance(v, float) and math.isfinite(v):
+            out[c] = round(v, d)
+    return out
+
 
 def cell_number(value: Any) -> float | None:
     """A finite number from a table cell (which may be "", None, NaN or a CSV string), else None."""
@@ -148,7 +208,8 @@ def table_row(columns: Sequence[str], row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: format_cell(row.get(k)) for k in columns}
 
 
-def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> tuple[str, int]:
+def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]],
+             digits: Mapping[str, int] | None = None) -> tuple[str, int]:
     """Rows formatted exactly as :meth:`AtomicCSV.write` writes them (no header), and their number.
 
     Workers format their sessions' rows with this, so the process writing the table only appends text.
@@ -157,7 +218,7 @@ def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> tuple
     writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore")
     n = 0
     for row in rows:
-        writer.writerow(table_row(columns, row))
+        writer.writerow(table_row(columns, rounded(row, digits) if digits else row))
         n += 1
     return buf.getvalue(), n
 
@@ -172,12 +233,21 @@ class AtomicCSV:
     arrive as :class:`~analyzer.errors.OutputError`.
     """
 
-    def __init__(self, path: str | Path, columns: Sequence[str]) -> None:
+    def __init__(self, path: str | Path, columns: Sequence[str], digits: Mapping[str, int] | None = None) -> None:
         self.path = Path(path)
         self.columns = list(columns)
+        self.digits = dict(digits or {})  # column -> decimals to round floats to (spreadsheet tables)
         fd, self._tmp = _temp_file(self.path)
-        # errors="replace": a stray surrogate becomes "?" rather than stopping the whole table
-        self._fh = os.fdopen(fd, "w", encoding=CSV_ENCODING, newline="", errors="replace")
+        try:
+            # errors="replace": a stray surrogate becomes "?" rather than stopping the whole table
+            self._fh = os.fdopen(fd, "w", encoding=CSV_ENCODING, newline="", errors="replace")
+        except BaseException:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # already closed by the half-made file object
+            self._tmp.unlink(missing_ok=True)
+            raise
         self._buf = io.StringIO()
         self._writer = csv.DictWriter(self._buf, fieldnames=self.columns, extrasaction="ignore")
         self.rows = 0
@@ -213,6 +283,8 @@ class AtomicCSV:
         n = 0
         try:
             for row in rows:
+                if self.digits:
+                    row = rounded(row, self.digits)
                 self._writer.writerow(table_row(self.columns, row))
                 n += 1
         except BaseException:
@@ -314,12 +386,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temps(folder: str | Path, subfolders: Sequence[str] = ("reports",)) -> list[Path]:
+def remove_stale_temps(folder: str | Path, subfolders: Sequence[str] = ("reports",),
+                       include_own: bool = False) -> list[Path]:
     """Remove temporary files a killed run (kill -9, power cut) left in ``folder``; returns them.
 
     Only our own ``.<name>.<pid>.<random>.tmp`` files whose process is gone
     (and pid-less ones from older versions) are removed, so a run still going
-    on in the same folder keeps its files.
+    on in the same folder keeps its files.  ``include_own`` also removes this
+    process's own (a run being stopped by a signal).
     """
     removed: list[Path] = []
     root = Path(folder)
@@ -330,7 +404,7 @@ def remove_stale_temps(folder: str | Path, subfolders: Sequence[str] = ("reports
             continue
         for name in names:
             m = _TEMP_NAME.fullmatch(name)
-            if not m or (m["pid"] and _alive(int(m["pid"]))):
+            if not m or (m["pid"] and _alive(int(m["pid"])) and not (include_own and int(m["pid"]) == os.getpid())):
                 continue
             try:
                 (d / name).unlink()

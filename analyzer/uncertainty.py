@@ -29,7 +29,7 @@ import numpy as np
 from .errors import ConfigError
 from .resources import load_toml
 
-MITI_RATIOS = ("reflection_to_question_ratio", "percent_complex_reflections", "percent_open_questions")
+MITI_RATIOS = ("reflection_to_question_ratio", "complex_reflection_share", "open_question_share")
 
 
 @dataclass(frozen=True)
@@ -154,16 +154,16 @@ def figures_from_sums(S: np.ndarray, cols: list[str]) -> dict[str, np.ndarray]:
         "n_reflections": g["r"], "n_complex_reflections": g["cr"], "n_interruptions": g["interruptions"],
         "questions_per_clinician_turn": _div(g["q"], g["clin"]),
         "reflections_per_clinician_turn": _div(g["r"], g["clin"]),
-        "percent_open_questions": _div(g["open"], g["q"], 100),
+        "open_question_share": _div(g["open"], g["q"]),
         "reflection_to_question_ratio": _div(g["r"], g["q"]),
-        "percent_complex_reflections": _div(g["cr"], g["r"], 100),
+        "complex_reflection_share": _div(g["cr"], g["r"]),
         "client_talk_share_words": _div(g["client_words"], g["client_words"] + g["clin_words"]),
         "clinician_talk_share_words": _div(g["clin_words"], g["client_words"] + g["clin_words"]),
         "n_responses_to_negative": g["responded"],
         "empathic_response_to_negative_share": _div(g["empathic"], g["responded"]),
         "directive_response_to_negative_share": _div(g["directive"], g["responded"]),
         "n_client_negative_turns": g["neg"],
-        "client_recovery_rate": _div(g["recovered"], g["neg"]),
+        "client_recovery_share": _div(g["recovered"], g["neg"]),
         "clinician_words_per_sentence": _div(g["wps_w"], g["wps_n"]),
         "clinician_readability_grade": _div(g["grade_w"], g["grade_n"]),
         "jargon_per_1000_words": _div(g["jargon"], g["clin_words"], 1000),
@@ -309,7 +309,7 @@ def skill_intervals(skills: Any, skill_map: Any, reps: dict[str, np.ndarray], ro
             den += np.where(ok, m.weight, 0)
         rep = _div(num, den)
         lo, hi = _interval(rep, score.score, u.level, lo_clip=0, hi_clip=100)
-        out[spec.key] = Interval(lo, hi, None if lo is None else (hi - lo) > u.max_width)
+        out[spec.key] = Interval(lo, hi, None if lo is None or hi is None else (hi - lo) > u.max_width)
         w = skill_map.overall_weights.get(spec.key, 0.0)
         if w > 0:
             skill_reps.append((w, rep))
@@ -318,12 +318,12 @@ def skill_intervals(skills: Any, skill_map: Any, reps: dict[str, np.ndarray], ro
         num = sum(w * np.nan_to_num(r) for w, r in skill_reps)
         den = sum(w * np.isfinite(r) for w, r in skill_reps)
         lo, hi = _interval(_div(num, den), skills.overall, u.level, lo_clip=0, hi_clip=100)
-        overall = Interval(lo, hi, None if lo is None else (hi - lo) > u.max_width)
+        overall = Interval(lo, hi, None if lo is None or hi is None else (hi - lo) > u.max_width)
     return out, overall
 
 
-_RATIO_RANGE = {"reflection_to_question_ratio": (0, None), "percent_complex_reflections": (0, 100),
-                "percent_open_questions": (0, 100)}
+_RATIO_RANGE = {"reflection_to_question_ratio": (0, None), "complex_reflection_share": (0, 1),
+                "open_question_share": (0, 1)}
 
 
 def interval_row(result: Any, skill_map: Any, settings: Any, u: UncertaintySettings | None = None) -> dict[str, Any]:
@@ -340,7 +340,7 @@ def interval_row(result: Any, skill_map: Any, settings: Any, u: UncertaintySetti
     for fig in MITI_RATIOS:
         lo_clip, hi_clip = _RATIO_RANGE[fig]
         cols[f"{fig}_low"], cols[f"{fig}_high"] = _interval(reps[fig], _number(row.get(fig)), u.level, 2 if
-                                                            fig == "reflection_to_question_ratio" else 1, lo_clip, hi_clip)
+                                                            fig == "reflection_to_question_ratio" else 3, lo_clip, hi_clip)
     if result.skills is None:
         return cols
     if skill_map is None:

@@ -87,7 +87,7 @@ def table(name: str, preds: list[Prediction]) -> list[str]:
             f"{name:<18} {code:<11} {a.n:>5} {a.tp + a.fn:>5} {a.tp + a.fp:>5} "
             f"{_fmt(a.precision)} {_fmt(a.recall)} {_fmt(a.f1)} {_fmt(a.kappa)}"
         )
-    for code, attr, sub in (("question_type", "question", "q"), ("reflection_type", "reflection", "r")):
+    for code, attr, _sub in (("question_type", "question", "q"), ("reflection_type", "reflection", "r")):
         both = [(p.item.gold.get(code), getattr(p, attr)) for p in preds if p.item.gold.get(code) and getattr(p, attr)]
         if not both:
             continue

@@ -65,10 +65,10 @@ def main() -> None:
     tot_a = tot_i = tot_s = 0.0
     for tr in sessions + [long]:
         analyze_transcript(tr, nlp, config)  # warm caches
-        t_all = median_time(lambda: analyze_transcript(tr, nlp, config), args.repeat)
+        t_all = median_time(lambda: analyze_transcript(tr, nlp, config), args.repeat)  # noqa: B023 (timed at once)
         sr = analyze_transcript(tr, nlp, config)
-        t_int = median_time(lambda: interval_row(sr, smap, settings), args.repeat)
-        t_scr = median_time(lambda: (screen(tr, sr.session), punctuation(tr)), args.repeat)
+        t_int = median_time(lambda: interval_row(sr, smap, settings), args.repeat)  # noqa: B023
+        t_scr = median_time(lambda: (screen(tr, sr.session), punctuation(tr)), args.repeat)  # noqa: B023
         base = t_all - t_int - t_scr  # the analysis without the checks
         words = sum(len(t.text.split()) for t in tr.turns)
         print(f"{tr.session_id:<28}{words:>7}{1000 * base:>13.1f}{1000 * t_int:>14.2f}{100 * t_int / base:>7.1f}%"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 import shutil
 
@@ -145,13 +144,13 @@ def test_plot_skill_trends_returns_the_axes(analysis):
 
 def test_trends_html_section(analysis):
     section = api_trends(analysis.sessions)
-    imgs = re.findall(r'<img src="data:image/png;base64,([^"]+)" alt="([^"]+)"', section)
-    assert len(imgs) == 2
-    assert base64.b64decode(imgs[0][0]).startswith(b"\x89PNG")
-    assert "clinician CL-A over 4 sessions from 2026-09-03 to 2026-11-12" in imgs[0][1]
+    charts = re.findall(r'<svg class="chart trend"[^>]* role="img" aria-label="([^"]+)"', section)
+    assert len(charts) == 2 and "<img" not in section
+    assert "clinician CL-A over 4 sessions from 2026-09-03 to 2026-11-12" in charts[0]
+    assert section.count("<polyline") == 8  # four skills for each of the two clinicians
     assert section.startswith('<section class="trends"') and section.endswith("</section>")
     none = api_trends(pd.DataFrame({"session_id": ["x"], "clinician": [pd.NA], "session_date": [pd.NA]}))
-    assert "<img" not in none and "manifest.csv" in none
+    assert "<svg" not in none and "manifest.csv" in none
 
 
 def api_trends(frame):

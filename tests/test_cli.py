@@ -48,8 +48,29 @@ def test_analyze_samples_writes_every_table(demo):
     assert _header(out / "turns.csv") == list(TURN_COLUMNS)
     assert _header(out / "evidence.csv") == list(EVIDENCE_COLUMNS)
     header = _header(out / "sessions.csv")
-    assert header[: len(SESSION_COLUMNS)] == list(SESSION_COLUMNS)
-    assert "empathy_score" in header and header[-1] == "warnings"
+    from analyzer.run import session_columns
+
+    assert header == session_columns()
+    # who and when first, then the scores and bands, then the figures in the registry's order
+    assert header[:4] == ["session_id", "clinician", "session_date", "client"]
+    assert header[4:6] == ["patience_score", "patience_band"]
+    assert header.index("overall_band") < header.index("source") < header.index("n_turns")
+    lead = ("session_id", "clinician", "session_date", "client")
+    figures = [c for c in header if c in SESSION_COLUMNS and c not in lead]
+    assert figures == [c for c in SESSION_COLUMNS if c not in lead]
+    assert set(SESSION_COLUMNS) <= set(header) and header[-1] == "warnings"
+
+
+def test_sessions_csv_values_are_rounded(demo):
+    _, out = demo
+    from analyzer.tables import column_digits
+
+    for row in _rows(out / "sessions.csv"):
+        for col, value in row.items():
+            d = column_digits(col)
+            if d is not None and value and value.replace(".", "", 1).lstrip("-").isdigit() and "." in value:
+                assert len(value.split(".")[1]) <= d, (col, value)
+        assert row["n_turns"].isdigit()
 
 
 def test_turn_counts_match_between_tables(demo):
@@ -179,7 +200,7 @@ def test_analyze_twice_then_export_supervision(tmp_path, samples):
     with sqlite3.connect(out / "history.sqlite") as db:
         assert db.execute("select count(*) from sessions").fetchone()[0] == 10  # replaced, not duplicated
     index = (out / "index.html").read_text()
-    assert index.count('src="data:image/png;base64,') >= 2  # one trend chart per clinician
+    assert index.count('<svg class="chart trend"') >= 2  # one trend chart per clinician
     assert "CL-A" in index and "CL-B" in index
     csv_path = tmp_path / "supervision.csv"
     result = runner.invoke(cli, ["export", "--history", str(out / "history.sqlite"), "--out", str(csv_path)])

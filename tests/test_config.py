@@ -200,3 +200,13 @@ def test_cli_and_api_run_the_same_orchestrator(tmp_path, samples, monkeypatch):
     api_meta = {r.session_id: (r.metadata["clinician"], r.metadata["session_date"], r.metadata["metadata_source"])
                 for r in an.results}
     assert cli_meta == api_meta
+
+
+def test_supervision_uses_the_run_flag_rules(tmp_path, samples):
+    text = _shipped("flags.toml").replace("min_change_points = 10", "min_change_points = 0.1", 1)
+    assert "min_change_points = 0.1" in text
+    (tmp_path / "my_flags.toml").write_text(text, encoding="utf-8")
+    shipped = api.analyze_folder(samples).supervision("session")
+    mine = api.analyze_folder(samples, flags_file=str(tmp_path / "my_flags.toml")).supervision("session")
+    points = lambda table: sum(f.count(" points (") for f in table["flags"].fillna(""))  # noqa: E731
+    assert points(mine) > points(shipped)

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import pandas as pd
 import pytest
 
-from analyzer.export import EXPORT_COLUMNS, KEY_FIGURES, SKILLS, load_flag_rules, supervision_table, write_supervision_csv
+from analyzer.export import (
+    EXPORT_COLUMNS,
+    KEY_FIGURES,
+    LEVEL_DROPS,
+    SKILLS,
+    export_columns,
+    load_flag_rules,
+    supervision_table,
+    write_supervision_csv,
+)
 from analyzer.history import History
 
 pytestmark = pytest.mark.usefixtures("no_network")  # analyze, export and evaluate never use the network
@@ -19,7 +29,7 @@ def session(sid, clinician, date, *, empathy=70.0, interruptions=0, rq=1.5, **kw
            "effective_communication_score": 70.0, "overall_score": 66.0,
            "n_interruptions": interruptions, "reflection_to_question_ratio": rq,
            "client_talk_share_words": 0.5, "median_pause_before_response_s": 0.8,
-           "percent_complex_reflections": 45.0, "percent_open_questions": 60.0,
+           "complex_reflection_share": 0.45, "open_question_share": 0.6,
            "n_reflections": 10, "n_questions": 8, "n_dismissive": 0, "n_advice": 1}
     row.update(kw)
     meta = {"clinician": clinician, "session_date": date, "client": "P-" + sid, "metadata_source": "manifest" if clinician else "none"}
@@ -51,8 +61,9 @@ def by_id(t):
 def test_columns_in_documented_order_for_every_level(frame):
     for by in ("session", "month", "clinician"):
         t = supervision_table(frame, by)
-        assert list(t.columns) == list(EXPORT_COLUMNS)
+        assert list(t.columns) == export_columns(by) == [c for c in EXPORT_COLUMNS if c not in LEVEL_DROPS[by]]
         assert (t["level"] == by).all()
+    assert export_columns("session") == list(EXPORT_COLUMNS)
     assert {"empathy_score", "empathy_band", "empathy_score_change", "n_sessions", "flags"} <= set(EXPORT_COLUMNS)
     assert all(f in EXPORT_COLUMNS for f in KEY_FIGURES)
     assert all(EXPORT_COLUMNS[c] for c in EXPORT_COLUMNS)  # every column documented
@@ -67,7 +78,7 @@ def test_by_session_order_changes_and_flags_within_clinician(frame):
     flags = rows["a2"]["flags"].split("; ")
     assert "interruptions up from 2 to 9" in flags
     assert "empathy down 12 points (71 → 59)" in flags
-    assert "R:Q fell below fair (1.0)" in flags
+    assert any(re.fullmatch(r"R:Q fell below fair: \d\.\d \(fair from 1\.0\)", f) for f in flags), flags
     # b1 (CL-B) is not compared with a1 although it comes between CL-A's sessions in time
     assert pd.isna(rows["b1"]["empathy_score_change"]) and rows["b1"]["flags"] == ""
     assert rows["b2"]["empathy_score_change"] == 5.0 and rows["b2"]["flags"] == ""  # below every threshold
@@ -97,8 +108,29 @@ def test_by_clinician_one_row_each(frame):
     assert a["n_sessions"] == 3 and a["period"] == "all"
     assert a["empathy_score"] == round((71 + 59 + 62) / 3, 1)
     assert a["empathy_band"] == "fair"
-    assert a["session_id"] == "" and a["client"] == ""
-    assert t["empathy_score_change"].isna().all()
+    # Columns that cannot hold a value for a clinician's whole record are left out, not left empty.
+    for col in ("session_id", "client", "flags", "empathy_score_change", "overall_score_change"):
+        assert col not in t.columns
+
+
+def test_by_month_drops_only_the_session_columns(frame, tmp_path):
+    t = supervision_table(frame, "month")
+    assert "session_id" not in t.columns and "client" not in t.columns
+    assert "flags" in t.columns and "empathy_score_change" in t.columns
+    out = write_supervision_csv(t, tmp_path / "m.csv")
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        assert next(csv.reader(fh)) == export_columns("month")
+
+
+def test_flags_state_the_value_beside_the_threshold():
+    rules = load_flag_rules()
+    anchor = next(a for a in rules.anchors if a.figure == "complex_reflection_share")
+    prev = {"complex_reflection_share": 0.30}
+    cur = {"complex_reflection_share": 0.714}
+    from analyzer.export import row_flags
+
+    flag = next(f for f in row_flags(prev, cur, rules) if f.startswith(anchor.label))
+    assert "71%" in flag and f"good from {100 * anchor.good:.0f}%" in flag
 
 
 def test_unknown_level_is_rejected(frame):

@@ -199,3 +199,14 @@ def test_row_json_holds_the_full_row(tmp_path):
         blob = h.conn.execute("SELECT row_json FROM sessions").fetchone()[0]
     data = json.loads(blob)
     assert data["extra_col"] == "kept" and data["reflection_to_question_ratio"] is None
+
+
+def test_sessions_stored_under_old_figure_names_read_as_shares():
+    from analyzer.history import _renamed
+
+    rec = {"percent_open_questions": 84.6, "percent_open_questions_band": "good", "client_recovery_rate": 0.5}
+    _renamed(rec)
+    assert rec == {"open_question_share": 0.846, "open_question_share_band": "good", "client_recovery_share": 0.5}
+    current = {"open_question_share": 0.5, "percent_open_questions": 99.0}
+    _renamed(current)
+    assert current["open_question_share"] == 0.5  # a current name is never overwritten

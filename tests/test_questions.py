@@ -235,6 +235,5 @@ def test_run_on_field_is_checked(tmp_path, monkeypatch):
     bad = tmp_path / "q.jsonl"
     bad.write_text('{"label": "open", "id": "q.x", "pattern": "what is", "run_on": "sometimes"}\n')
     monkeypatch.setattr(questions, "PATTERN_FILE", str(bad))
-    monkeypatch.setattr(questions, "_RUN_ON", {})
     with pytest.raises(ConfigError, match="run_on"):
         questions.run_on_rules()

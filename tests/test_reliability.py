@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer import pipeline as pipeline_module
 from analyzer import orchestrator as orchestrator_module
+from analyzer import pipeline as pipeline_module
 from analyzer import tables
 from analyzer.cli import cli
 from analyzer.history import History
@@ -192,9 +192,14 @@ def test_a_read_only_file_system_is_one_message(tmp_path, earlier, monkeypatch):
     _assert_untouched(out, snapshot)
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can write to a read-only folder")
-def test_a_read_only_output_folder_is_one_message(tmp_path, earlier):
+def test_a_read_only_output_folder_is_one_message(tmp_path, earlier, monkeypatch):
     out, snapshot = earlier
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # root writes into a 0500 folder regardless, so refuse the write as the kernel would for anyone else
+        def denied(*a, **kw):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+        monkeypatch.setattr(tables.tempfile, "mkstemp", denied)
     out.chmod(0o500)
     try:
         result = _analyze(str(tmp_path / "b.txt"), "--out", str(out), "--no-history")
@@ -550,7 +555,7 @@ def test_a_signal_mid_run_leaves_no_temporary_files(tmp_path, signame):
             proc.kill()
     assert proc.returncode != 0
     assert "Traceback" not in err
-    assert not _temps(out)
+    assert not _temps(out), err
     assert (out / "sessions.csv").read_text() == "earlier\n"
     with History(out / "history.sqlite") as h:
         assert len(h) == 0  # the run's history rows went with its tables
@@ -684,3 +689,10 @@ def test_scan_findings_are_safe_cells_too(tmp_path):
     assert result.exit_code == 0, result.output
     assert len(_rows(tmp_path / "f.csv")) >= 2
     _no_formula(tmp_path / "f.csv")
+
+
+def test_a_stopped_run_removes_its_own_temporaries_only_when_asked(tmp_path):
+    own = tmp_path / f".turns.csv.{os.getpid()}.abcd1234.tmp"
+    own.write_text("x")
+    assert remove_stale_temps(tmp_path) == [] and own.exists()
+    assert remove_stale_temps(tmp_path, include_own=True) == [own] and not own.exists()

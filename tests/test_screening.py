@@ -192,7 +192,7 @@ def test_readme_documents_the_new_columns_and_force() -> None:
     generic = [c for c in ("session_check", "punctuation", "<skill>_score_low", "<skill>_score_high",
                            "<skill>_uncertain", "overall_score_low", "overall_score_high", "overall_uncertain")
                if f"`{c}`" not in readme]
-    ratio_cols = [c for c in check_columns() if c.startswith(("reflection_", "percent_")) and f"`{c}`" not in readme]
+    ratio_cols = [c for c in check_columns() if c.startswith(("reflection_", "complex_reflection_share", "open_question_share")) and f"`{c}`" not in readme]
     assert not generic and not ratio_cols, (generic, ratio_cols)
     assert "--force" in readme
 

@@ -125,7 +125,7 @@ def test_sentence_sentiment_and_miti_bands(untimed, timed):
     assert len(untimed_rows[5]["sentence_sentiment"].split()) == 1
     assert float(untimed_rows[5]["sentence_sentiment"]) < 0
     s = untimed.session
-    for figure in ("reflection_to_question_ratio", "percent_complex_reflections", "percent_open_questions"):
+    for figure in ("reflection_to_question_ratio", "complex_reflection_share", "open_question_share"):
         band = s[f"{figure}_band"]
         value = s[figure]
         assert band == "" if value is None else band in ("below fair", "fair", "good")

@@ -14,7 +14,7 @@ from analyzer.pipeline import analyze, analyze_transcript
 from analyzer.uncertainty import _div, _quantiles, load_uncertainty
 
 SKILLS = ("patience", "empathy", "emotional_intelligence", "effective_communication", "overall")
-RATIOS = ("reflection_to_question_ratio", "percent_complex_reflections", "percent_open_questions")
+RATIOS = ("reflection_to_question_ratio", "complex_reflection_share", "open_question_share")
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +60,11 @@ def test_more_turns_of_the_same_kind_give_a_narrower_interval(samples: Path, nlp
         assert w_long < w_short, (s, w_short, w_long)
 
 
-def test_a_session_with_every_reflection_complex_has_no_spread_in_percent_complex(sample_results) -> None:
+def test_a_session_with_every_reflection_complex_has_no_spread_in_complex_share(sample_results) -> None:
     for sr in sample_results:
         row = sr.session
         if row["n_reflections"] and row["n_complex_reflections"] == row["n_reflections"]:
-            assert row["percent_complex_reflections_low"] == row["percent_complex_reflections_high"] == 100
+            assert row["complex_reflection_share_low"] == row["complex_reflection_share_high"] == 1
             return
     pytest.skip("no sample session with only complex reflections")
 

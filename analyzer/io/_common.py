@@ -33,9 +33,10 @@ def parse_time_value(value: str) -> float | None:
     try:
         seconds = float(s)
     except ValueError:
-        seconds = parse_clock(s)
-        if seconds is None:
+        clock = parse_clock(s)
+        if clock is None:
             raise ValueError(s) from None
+        seconds = clock
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError(s)
     return seconds

@@ -91,7 +91,8 @@ def parse_convokit(
             empty += 1
             continue
         session = sessions.setdefault(str(conv), RawSession(key=str(conv)))
-        meta = u.get("meta") if isinstance(u.get("meta"), dict) else {}
+        raw_meta = u.get("meta")
+        meta = raw_meta if isinstance(raw_meta, dict) else {}
         start = _number(meta.get("start_s"))
         start = start if start is not None else _number(u.get("timestamp"))
         session.add(speaker, speech, start, _number(meta.get("end_s")), lineno)

@@ -306,7 +306,8 @@ def _aws_speakers(results: dict[str, Any]) -> tuple[dict[str, str], set[str]]:
     for seg in segments if isinstance(segments, list) else []:
         if not isinstance(seg, dict):
             continue
-        items = seg.get("items") if isinstance(seg.get("items"), list) else []
+        raw_items = seg.get("items")
+        items = raw_items if isinstance(raw_items, list) else []
         for i, item in enumerate(items):
             if isinstance(item, dict) and item.get("start_time") is not None:
                 by_start.setdefault(str(item["start_time"]), str(seg.get("speaker_label", item.get("speaker_label"))))

@@ -101,8 +101,8 @@ def parse_table(text: str, source: str, labels: dict[str, Any], tsv: bool = Fals
                 continue
 
             def cell(role: str) -> str:
-                i = cols.get(role)
-                return row[i].strip() if i is not None and i < len(row) else ""
+                i = cols.get(role)  # noqa: B023 (called at once, in this iteration)
+                return row[i].strip() if i is not None and i < len(row) else ""  # noqa: B023
 
             key = cell("session") if "session" in cols else None
             reasons = skips.setdefault(key, {})
@@ -149,6 +149,14 @@ def parse_table(text: str, source: str, labels: dict[str, Any], tsv: bool = Fals
         raise FormatError("no header row found", path=source)
     if not sessions:
         raise FormatError("no rows with a speaker and text found", path=source, line=header_line + 1)
+    _note_skips(sessions, skips, bad_times, constants)
+    return list(sessions.values())
+
+
+def _note_skips(sessions: dict[str | None, RawSession], skips: dict[str | None, dict[str, list[int]]],
+                bad_times: dict[str | None, list[tuple[int, str]]],
+                constants: dict[str | None, dict[str, str | None]]) -> None:
+    """Give each session its constant columns as metadata and a warning per kind of row skipped."""
     for key, session in sessions.items():
         session.metadata.update({h.strip(): v for h, v in constants[key].items() if v and h.strip()})
         reasons = skips.get(key, {})
@@ -169,4 +177,4 @@ def parse_table(text: str, source: str, labels: dict[str, Any], tsv: bool = Fals
     if "no session value" in skips.get("", {}):
         rows = skips[""]["no session value"]
         first.warnings.append(f"skipped {len(rows)} row(s) with an empty session value ({_first(rows)})")
-    return list(sessions.values())
+

@@ -247,10 +247,10 @@ def _code_figures(codes: list[TurnCodes], settings: MarkerSettings) -> dict[str,
         f[f"n_{flag}"] = sum(c.flags.get(flag, False) for c in clin)
     f["questions_per_clinician_turn"] = _ratio(n_q, len(clin))
     f["reflections_per_clinician_turn"] = _ratio(n_r, len(clin))
-    f["percent_open_questions"] = _ratio(100 * n_open, n_q, 1)
+    f["open_question_share"] = _ratio(n_open, n_q)
     # MITI 4.2.1 summary scores: R:Q fair 1, good 2; %CR fair 40, good 50 (Moyers et al. 2016).
     f["reflection_to_question_ratio"] = _ratio(n_r, n_q, 2)
-    f["percent_complex_reflections"] = _ratio(100 * n_cr, n_r, 1)
+    f["complex_reflection_share"] = _ratio(n_cr, n_r)
     for figure, (fair, good) in settings.miti.items():
         f[f"{figure}_band"] = _miti_band(f[figure], fair, good)
 
@@ -307,7 +307,7 @@ def _sentiment_figures(
         for i in negatives
     )
     f["n_client_negative_turns"] = len(negatives)
-    f["client_recovery_rate"] = _ratio(recovered, len(negatives))
+    f["client_recovery_share"] = _ratio(recovered, len(negatives))
 
     # What the clinician does right after a clearly negative client turn.
     empathic = directive = responded = 0

@@ -1,8 +1,9 @@
 """Clarity of a turn: the product's word count, sentence length, Flesch-Kincaid grade, jargon and fillers.
 
-Word count (THE word count of the whole product, :func:`count_words`): a word is a run of spaCy tokens
-that are not punctuation or space, where a token glued to the previous one without whitespace continues
-the same word.  So contractions count once ("don't" = "do"+"n't" = 1 word; "gonna", "dont" likewise), a
+Word count (THE word count of the whole product, :func:`count_words`, kept in the text layer
+:mod:`analyzer.markers.text` and re-exported here): a word is a run of spaCy tokens that are not
+punctuation or space, where a token glued to the previous one without whitespace continues the same
+word.  So contractions count once ("don't" = "do"+"n't" = 1 word; "gonna", "dont" likewise), a
 hyphenated compound counts once ("mm-hmm", "self-esteem" = 1), while "well—I" (a dash) counts two.  This
 matches what a reader counts and is stable between punctuated and unpunctuated text, which keep in-word
 apostrophes and hyphens the same way.
@@ -23,96 +24,24 @@ sentence and are scored.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
 from functools import lru_cache
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from ..resources import word_list
 from .base import Hit
 from .lexical import filler_hits
-from .patterns import token_view
+from .patterns import PatternSet
+from .text import count_words, iter_words, token_view, vocab_cached, word_bounds, words_between
+
+__all__ = ["clarity", "count_words", "iter_words", "words_between", "syllables", "jargon_hits"]
 
 UNPUNCTUATED_MIN_WORDS = 40
 JARGON_LEXICON = "lexicons/jargon.txt"
 EXPLAINER_LEXICON = "lexicons/jargon_explainers.txt"
 EXPLAIN_WINDOW = 8  # tokens after a jargon term searched for an explanation cue
 _FINAL = re.compile(r"[.!?…]")
-_JOINERS = {"-", "‐", "'", "’"}
-
-
-def _word_bounds(doc: Doc) -> list[tuple[int, int]]:
-    """Token ranges ``(start, end)`` of the words of a Doc, computed once and kept in ``user_data``."""
-    bounds = doc.user_data.get("sa_word_bounds")
-    if bounds is not None:
-        return bounds
-    bounds = []
-    start = None
-    last = -1  # last token belonging to the current word
-    v = token_view(doc)
-    spaces, puncts, texts, glued_after = v.spaces, v.puncts, v.orths, v.glued
-    n = len(spaces)
-    for k in range(n):
-        if spaces[k]:
-            if start is not None:
-                bounds.append((start, last + 1))
-                start = None
-            continue
-        glued = k > 0 and glued_after[k - 1] and not spaces[k - 1]
-        if puncts[k]:
-            # an in-word hyphen/apostrophe glued on both sides to word tokens stays inside the word
-            inside = (
-                texts[k] in _JOINERS
-                and start is not None
-                and glued
-                and glued_after[k]
-                and k + 1 < n
-                and not puncts[k + 1]
-                and not spaces[k + 1]
-            )
-            if not inside and start is not None:
-                bounds.append((start, last + 1))
-                start = None
-            continue
-        if start is not None and glued:
-            last = k
-            continue
-        if start is not None:
-            bounds.append((start, last + 1))
-        start, last = k, k
-    if start is not None:
-        bounds.append((start, last + 1))
-    doc.user_data["sa_word_bounds"] = bounds
-    return bounds
-
-
-def iter_words(doc: Doc | Span) -> Iterator[Span]:
-    """The words of ``doc`` as spans (see the module docstring for what one word is)."""
-    base = doc.doc if isinstance(doc, Span) else doc
-    lo, hi = (doc.start, doc.end) if isinstance(doc, Span) else (0, len(doc))
-    for s, e in _word_bounds(base):
-        if lo <= s and e <= hi:
-            yield base[s:e]
-
-
-def count_words(doc: Doc | Span) -> int:
-    """Number of words (contractions and hyphenated compounds count once; punctuation never counts).
-
-    Word boundaries are computed once per Doc (several markers need them).
-    """
-    if not isinstance(doc, Span):
-        return len(_word_bounds(doc))
-    return words_between(doc.doc, doc.start, doc.end)
-
-
-def words_between(doc: Doc, start: int, end: int) -> int:
-    """Number of words lying wholly within tokens ``start:end`` of ``doc`` (``count_words(doc[start:end])``)."""
-    bounds = _word_bounds(doc)
-    # word starts and ends both increase, so the words with start >= ``start`` and end <= ``end`` are a run
-    first = bisect_left(bounds, start, key=lambda b: b[0])
-    stop = bisect_right(bounds, end, key=lambda b: b[1])
-    return max(0, stop - first)
 
 
 _VOWELS = re.compile(r"[aeiouy]+")
@@ -158,18 +87,17 @@ def _explained_before(doc: Doc, start: int) -> bool:
     return any(before.endswith(f" {c} ") for c in cues)
 
 
-_JARGON: dict[int, object] = {}
+def _jargon_patterns(vocab: Vocab) -> PatternSet:
+    def build() -> PatternSet:
+        rows = [{"label": "jargon", "id": f"jargon:{t}", "pattern": t, "value": t} for t in sorted(word_list(JARGON_LEXICON))]
+        return PatternSet(vocab, rows, source=f"models/{JARGON_LEXICON}")
+
+    return vocab_cached(vocab, JARGON_LEXICON, build)
 
 
 def jargon_hits(doc: Doc) -> list[Hit]:
     """Clinical jargon (models/lexicons/jargon.txt) used without an explanation cue next to it."""
-    from .patterns import PatternSet
-
-    key = id(doc.vocab)
-    if key not in _JARGON:
-        rows = [{"label": "jargon", "id": f"jargon:{t}", "pattern": t, "value": t} for t in sorted(word_list(JARGON_LEXICON))]
-        _JARGON[key] = PatternSet(doc.vocab, rows, source=f"models/{JARGON_LEXICON}")
-    ps = _JARGON[key]
+    ps = _jargon_patterns(doc.vocab)
     return [
         Hit.from_span("jargon", value, rule_id, span)
         for _, value, rule_id, span in ps.spans(doc)
@@ -180,7 +108,7 @@ def jargon_hits(doc: Doc) -> list[Hit]:
 def clarity(doc: Doc) -> dict:
     """Words, sentences, words per sentence, syllables per word, Flesch-Kincaid grade, jargon and fillers."""
     view = token_view(doc)
-    words = _word_bounds(doc)
+    words = word_bounds(doc)
     n_words = len(words)
     n_sents = sum(1 for s, e in view.sents() if words_between(doc, s, e)) if n_words else 0
     n_syll = sum(syllables(view.span_text(s, e)) for s, e in words)

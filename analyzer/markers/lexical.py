@@ -25,10 +25,11 @@ from spacy.vocab import Vocab
 
 from ..resources import load_jsonl, word_list
 from .base import Hit
-from .patterns import PatternSet, TokenView, register_view_getter, token_view
+from .patterns import DEFAULT_BEHAVIOUR, PatternSet, RuleBehaviour, load_pattern_set
 from .questions import clause_starts, question_hits
 from .registry import REGISTRY
-from .rule_context import DEFAULT, RuleBehaviour, allowed, behaviours, question_openers
+from .rule_context import allowed, question_openers
+from .text import TokenView, register_view_getter, token_view, vocab_cached, word_bounds
 
 # The codes this module finds and the pattern files it reads are declared in the marker registry
 # (analyzer/markers/registry.py); these are the built-in ones, and the code reads the registry live.
@@ -58,22 +59,15 @@ OWN_VOICE = frozenset({"i", "my", "if", "we", "our"})
 # clinician speaking, not a report of someone else's words: it covers nothing.  Words allowed between "I" and the frame:
 FRAME_OWN_VOICE_GAP = frozenset(
     {"'m", "m", "am", "need", "have", "got", "to", "ta", "want", "wan", "na", "just", "really", "honestly", "'ll", "ll",
-     "will", "'d", "d", "would", "do", "gon", "going", "am", "'ve", "ve", "must", "should", "also", "um", "uh", "i"}
+     "will", "'d", "d", "would", "do", "gon", "going", "'ve", "ve", "must", "should", "also", "um", "uh", "i"}
 )
-# Soft proposals ("you could try", "maybe you could"): when the same turn lays out a menu (an ``advice_options`` match,
-# "either ... or", "another option"), MITI 4.2.1 codes the offer as options left to the client (Emphasize Autonomy),
-# not Persuade; directive cues ("you need to", "I'd recommend") stay advice in any case.
-SOFT_ADVICE_RULES = frozenset(
-    {"adv-you-could-try", "adv-you-can-try", "adv-maybe-you", "adv-what-you-could", "adv-you-might-want", "adv-maybe-imperative"}
-)
-
-
 # --------------------------------------------------------------------------- emotion-word token attribute
 
 
 @lru_cache(maxsize=1)
 def _emotion_words() -> tuple[frozenset[str], dict[str, tuple[tuple[str, ...], ...]]]:
-    single, multi = set(), {}
+    single: set[str] = set()
+    multi: dict[str, list[tuple[str, ...]]] = {}
     for entry in word_list(EMOTION_LEXICON):
         parts = entry.split()
         if len(parts) == 1:
@@ -118,26 +112,19 @@ register_view_getter(EMOTION_ATTR, _emotion_flags)  # pattern matching reads the
 
 # --------------------------------------------------------------------------- compiled pattern sets
 
-_SETS: dict[tuple[int, tuple[str, ...]], PatternSet] = {}
-
-
 def _patterns(vocab: Vocab) -> PatternSet:
-    files = marker_files()
-    key = (id(vocab), files)
-    if key not in _SETS:
-        _SETS[key] = PatternSet.load(vocab, *files)
-    return _SETS[key]
+    return load_pattern_set(vocab, *marker_files())
 
 
 def _filler_patterns(vocab: Vocab) -> PatternSet:
-    key = (id(vocab), (FILLER_FILE, FILLER_LEXICON))
-    if key not in _SETS:
+    def build() -> PatternSet:
         rows, _ = load_jsonl(FILLER_FILE)
         rows = list(rows) + [
             {"label": "filler", "id": f"filler:{w}", "pattern": w, "value": w} for w in sorted(word_list(FILLER_LEXICON))
         ]
-        _SETS[key] = PatternSet(vocab, rows, source=f"models/{FILLER_FILE}, models/{FILLER_LEXICON}")
-    return _SETS[key]
+        return PatternSet(vocab, rows, source=f"models/{FILLER_FILE}, models/{FILLER_LEXICON}")
+
+    return vocab_cached(vocab, (FILLER_FILE, FILLER_LEXICON), build)
 
 
 def _by_label(ps: PatternSet, doc: Doc) -> dict[str, list[tuple[str, str, Span]]]:
@@ -169,7 +156,8 @@ class _TurnContext:
         return self._questions
 
 
-def _kept(found: dict[str, list[tuple[str, str, Span]]], label: str, ctx: _TurnContext | None = None) -> list[tuple[str, str, Span]]:
+def _kept(found: dict[str, list[tuple[str, str, Span]]], label: str, ps: PatternSet,
+          ctx: _TurnContext | None = None) -> list[tuple[str, str, Span]]:
     """Matches of ``label`` not cancelled by a ``<label>_not`` match, a ``<label>_scope_not`` frame or their own
     data row's behaviour (models/patterns rows: ``position``, ``not_in_question``, ``unless_next``).
 
@@ -179,19 +167,18 @@ def _kept(found: dict[str, list[tuple[str, str, Span]]], label: str, ctx: _TurnC
     """
     blockers = [s for _, _, s in found.get(label + "_not", [])]
     frames = [(r, s) for _, r, s in found.get(label + "_scope_not", [])]
-    rules = behaviours(marker_files())
     out = []
     for v, r, s in found.get(label, []):
-        if any(b.start <= s.start < b.end for b in blockers) or any(_in_scope(f, s, rules.get(fr, DEFAULT)) for fr, f in frames):
+        if any(b.start <= s.start < b.end for b in blockers) or any(_in_scope(f, s, ps.behaviour(fr)) for fr, f in frames):
             continue
-        b = rules.get(r)
-        if b is not None and ctx is not None and not allowed(b, s, ctx.clause_starts, ctx.question_starts):
+        b = ps.behaviour(r)
+        if b.depends_on_context and ctx is not None and not allowed(b, s, ctx.clause_starts, ctx.question_starts):
             continue
         out.append((v, r, s))
     return out
 
 
-def _in_scope(frame: Span, span: Span, behaviour: RuleBehaviour = DEFAULT) -> bool:
+def _in_scope(frame: Span, span: Span, behaviour: RuleBehaviour = DEFAULT_BEHAVIOUR) -> bool:
     """A ``<label>_scope_not`` frame ("it sounds like", "being told") covers a match that starts inside it or after it
     in the same sentence, at most ``SCOPE_TOKENS`` tokens on (unpunctuated speech is one long sentence), unless the
     match is in the clinician's own voice ("... I think you should", "my advice"): those cues open a new clause.
@@ -250,21 +237,24 @@ def code_lexical(doc: Doc, prev_clinician: Doc | None = None, prev_client: Doc |
     out: dict[str, list[Hit]] = {c: [] for c in REGISTRY.module_codes(__name__)}
     ctx = _TurnContext(doc)
     for code in REGISTRY.phrase_codes():
-        out[code] = _hits(code, _kept(found, code, ctx))
+        out[code] = _hits(code, _kept(found, code, ps, ctx))
 
     dismissive = [(h.start_char, h.end_char) for h in out["dismissive"]]
     advice = [
         m
-        for m in _kept(found, "advice", ctx)
+        for m in _kept(found, "advice", ps, ctx)
         if not any(m[2].start_char < e and s < m[2].end_char for s, e in dismissive)
         and (m[0] == QUESTION_FORM or not _in_question(m[2]))
     ]
     if found.get("advice_options"):
-        advice = [m for m in advice if m[1] not in SOFT_ADVICE_RULES]
+        # Soft proposals (rows with "soft_proposal": true: "you could try", "maybe you could"): when the same turn
+        # lays out a menu (an ``advice_options`` match, "either ... or", "another option"), MITI 4.2.1 codes the
+        # offer as options left to the client (Emphasize Autonomy), not Persuade; directive cues stay advice.
+        advice = [m for m in advice if not ps.behaviour(m[1]).soft_proposal]
     if not advice:
         return out
 
-    permission = _kept(found, "permission")
+    permission = _kept(found, "permission", ps)
     reason: str | None = None
     if permission:
         reason = "this_turn"
@@ -286,7 +276,7 @@ def _permission_from_context(ps: PatternSet, prev_clinician: Doc | None, prev_cl
         return "client_asked:" + client["advice_request"][0][1]
     if prev_clinician is None or not len(prev_clinician):
         return None
-    asked = [m for m in _kept(_by_label(ps, prev_clinician), "permission") if m[0] == "asked"]
+    asked = [m for m in _kept(_by_label(ps, prev_clinician), "permission", ps) if m[0] == "asked"]
     if not asked:
         return None
     refused = bool(client.get("refusal")) and not client.get("agreement")
@@ -307,11 +297,9 @@ def _backchannel_entries() -> tuple[frozenset[tuple[str, ...]], int]:
 
 
 def _word_texts(doc: Doc) -> list[str]:
-    from .clarity import _word_bounds
-
     v = token_view(doc)
     lowers, puncts = v.lowers, v.puncts
-    return ["".join(lowers[i] for i in range(s, e) if not puncts[i]) for s, e in _word_bounds(doc)]
+    return ["".join(lowers[i] for i in range(s, e) if not puncts[i]) for s, e in word_bounds(doc)]
 
 
 def is_backchannel(doc: Doc, max_words: int) -> tuple[bool, Hit | None]:

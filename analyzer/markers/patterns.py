@@ -8,6 +8,16 @@ token ``LOWER``, or a list of token dicts in the ``Matcher`` syntax.  Lines
 starting with ``//`` are comments: each file opens with its source or
 rationale.
 
+A rule's behaviour lives on its row, checked when the file is loaded
+(:class:`RuleBehaviour`): ``"position": "clause_initial"`` (the rule counts
+only at the start of its clause), ``"needs_qmark": true`` (in punctuated
+text, only in a sentence the transcriber closed with "?"),
+``"soft_proposal": true`` (an offer such as "you could try", which a turn
+laying out options turns into choices left to the client) and
+``"yes_no_inversion": true`` (auxiliary + subject, which may open a
+question anywhere in run-on speech).  Any other key is an error naming the
+file, the line and the keys allowed.
+
 The code knows nothing about any particular marker: a supervisor can add a
 pattern to a file without touching code.
 
@@ -25,6 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,141 +47,147 @@ from spacy.vocab import Vocab
 from ..errors import ConfigError
 from ..resources import load_jsonl
 from .base import Hit
+from .text import TokenView, register_view_getter, token_view, vocab_cached
+
+__all__ = ["PatternSet", "RuleBehaviour", "DEFAULT_BEHAVIOUR", "read_behaviours", "load_pattern_set", "TokenView",
+           "token_view", "register_view_getter"]
+
+@dataclass(frozen=True)
+class RuleBehaviour:
+    """How a rule's matches are used, read from its row (defaults: anywhere, no conditions).
+
+    Each family reads the fields that concern it: reflections and the lexical markers ``position``,
+    the lexical markers ``not_in_question``, ``unless_next``, ``covers_own_voice`` and
+    ``soft_proposal`` (see :mod:`analyzer.markers.rule_context`), questions ``needs_qmark``,
+    ``yes_no_inversion`` and ``run_on``.
+    """
+
+    position: str = "anywhere"  # or "clause_initial"
+    needs_qmark: bool = False
+    soft_proposal: bool = False
+    yes_no_inversion: bool = False
+    run_on: str = "anywhere"  # questions in run-on speech: or "clause_start", "after_non_subject"
+    not_in_question: bool = False
+    unless_next: frozenset[str] = frozenset()
+    covers_own_voice: bool = False
+
+    @property
+    def depends_on_context(self) -> bool:
+        """Whether the match counts only in some contexts of the turn (position, questions, next word)."""
+        return self.position != "anywhere" or self.not_in_question or bool(self.unless_next)
+
+
+DEFAULT_BEHAVIOUR = RuleBehaviour()
+POSITIONS = ("anywhere", "clause_initial")
+RUN_ON = ("anywhere", "clause_start", "after_non_subject")
+_FLAGS = ("needs_qmark", "soft_proposal", "yes_no_inversion", "not_in_question", "covers_own_voice")
+ROW_KEYS = frozenset({"label", "pattern", "id", "value", "note", "_line", *RuleBehaviour.__dataclass_fields__})
+
+
+def _behaviour(row: dict[str, Any], rule_id: str, source: str, line: int | None) -> RuleBehaviour:
+    """The row's behaviour fields, checked: unknown keys and wrong types fail with file, line and what is allowed."""
+    unknown = sorted(set(row) - ROW_KEYS)
+    if unknown:
+        raise ConfigError(f"pattern {rule_id!r}: unknown field(s) {unknown}; allowed: {sorted(ROW_KEYS - {'_line'})}",
+                          path=source, line=line)
+    for key, allowed in (("position", POSITIONS), ("run_on", RUN_ON)):
+        if row.get(key, "anywhere") not in allowed:
+            raise ConfigError(f"pattern {rule_id!r}: {key} must be one of {list(allowed)}, got {row.get(key)!r}",
+                              path=source, line=line)
+    for key in _FLAGS:
+        if not isinstance(row.get(key, False), bool):
+            raise ConfigError(f"pattern {rule_id!r}: {key} must be true or false, got {row.get(key)!r}",
+                              path=source, line=line)
+    nxt = row.get("unless_next", [])
+    if not (isinstance(nxt, list) and all(isinstance(w, str) for w in nxt)):
+        raise ConfigError(f"pattern {rule_id!r}: unless_next must be a list of words", path=source, line=line)
+    if not any(key in row for key in RuleBehaviour.__dataclass_fields__):
+        return DEFAULT_BEHAVIOUR
+    behaviour = RuleBehaviour(row.get("position", "anywhere"), **{k: row.get(k, False) for k in _FLAGS},
+                              run_on=row.get("run_on", "anywhere"), unless_next=frozenset(w.lower() for w in nxt))
+    return DEFAULT_BEHAVIOUR if behaviour == DEFAULT_BEHAVIOUR else behaviour
+
+
+def read_behaviours(*names: str | Path) -> dict[str, RuleBehaviour]:
+    """Rule id -> behaviour of every row of the pattern files ``names`` that sets one, checked (no vocab needed)."""
+    out: dict[str, RuleBehaviour] = {}
+    for name in names:
+        rows, label = load_jsonl(name)
+        for row in rows:
+            rule_id = row.get("id")
+            behaviour = _behaviour(row, str(rule_id), label, row.get("_line"))
+            if behaviour is not DEFAULT_BEHAVIOUR and isinstance(rule_id, str):
+                out[rule_id] = behaviour
+    return out
+
 
 _FAST_ATTRS = {"LOWER", "ORTH", "IS_PUNCT", "IS_ALPHA", "IS_SENT_START", "_", "OP"}
 _OPS = {None, "?", "*", "+", "!"}
 
 
-class TokenView:
-    """Per-token attributes of one Doc as plain lists, read once per Doc and shared by every marker
-    (spaCy Token objects are costly to create; predicates index these lists)."""
-
-    __slots__ = ("doc", "text", "lowers", "orths", "puncts", "spaces", "alphas", "sent_starts", "idxs", "glued", "_ext", "_sents")
-
-    def __init__(self, doc: Doc) -> None:
-        self.doc = doc
-        # One C-level copy of the token attributes instead of a Token object per token (Doc.__iter__ makes
-        # one for every token and each attribute read goes through it); strings come from the string store
-        # through a per-vocab cache, so each distinct word is decoded once per process, not once per token.
-        cols = doc.to_array(_VIEW_ATTRS).T.tolist() if len(doc) else [[] for _ in _VIEW_ATTRS]
-        lower_ids, orth_ids, puncts, spaces, alphas, sent_starts, idxs, trailing = cols
-        strings = _strings_of(doc.vocab)
-        self.lowers: list[str] = [strings[h] if h in strings else _string(doc.vocab, strings, h) for h in lower_ids]
-        self.orths: list[str] = [strings[h] if h in strings else _string(doc.vocab, strings, h) for h in orth_ids]
-        # Doc.text, which spaCy rebuilds from new Token objects on every read: each token's text_with_ws
-        self.text: str = "".join([o + " " if w else o for o, w in zip(self.orths, trailing)])
-        self.puncts: list[bool] = [x == 1 for x in puncts]
-        self.spaces: list[bool] = [x == 1 for x in spaces]
-        self.alphas: list[bool] = [x == 1 for x in alphas]
-        self.sent_starts: list[bool] = [x == 1 for x in sent_starts]  # Token.is_sent_start is True only for 1
-        self.idxs: list[int] = idxs
-        self.glued: list[bool] = [w == 0 for w in trailing]  # no whitespace after the token
-        self._ext: dict[str, list[Any]] = {}
-        self._sents: list[tuple[int, int]] | None = None
-
-    def sents(self) -> list[tuple[int, int]]:
-        """Token ranges ``(start, end)`` of the sentences, as ``doc.sents`` yields them (without Spans)."""
-        if self._sents is None:
-            if "sents" in self.doc.user_hooks or not len(self.lowers):
-                self._sents = [(s.start, s.end) for s in self.doc.sents]
-            else:
-                # as Doc.sents: a sentence starts at token 0 and at every later token whose is_sent_start is True
-                starts = [0] + [i for i in range(1, len(self.sent_starts)) if self.sent_starts[i]]
-                self._sents = list(zip(starts, starts[1:] + [len(self.lowers)]))
-        return self._sents
-
-    def span_text(self, start: int, end: int) -> str:
-        """``doc[start:end].text`` without making the Span (``end > start``)."""
-        return self.text[self.idxs[start] : self.idxs[end - 1] + len(self.orths[end - 1])]
-
-    def ext(self, name: str) -> list[Any]:
-        """Values of a custom token extension, computed once per doc.
-
-        An extension registered with :func:`register_view_getter` is computed from the view's lists
-        (same values as its Token getter, without creating a Token per token).
-        """
-        values = self._ext.get(name)
-        if values is None:
-            fast = _VIEW_GETTERS.get(name)
-            if fast is not None:
-                values = fast(self)
-            else:
-                values = [getattr(t._, name) for t in self.doc]
-            self._ext[name] = values
-        return values
-
-
-_VIEW_ATTRS = [LOWER, ORTH, IS_PUNCT, IS_SPACE, IS_ALPHA, SENT_START, IDX, SPACY]
-_STRING_CACHE_SIZE = 500_000  # distinct strings remembered per vocab (bounded: a run's vocabulary grows)
-_STRINGS: dict[int, dict[int, str]] = {}
-
-
-def _strings_of(vocab: Vocab) -> dict[int, str]:
-    """The hash → text cache of ``vocab``'s string store (one per vocab, see TokenView)."""
-    cache = _STRINGS.get(id(vocab))
-    if cache is None or len(cache) > _STRING_CACHE_SIZE:
-        cache = _STRINGS[id(vocab)] = {}
-    return cache
-
-
-def _string(vocab: Vocab, cache: dict[int, str], key: int) -> str:
-    text = cache[key] = vocab.strings[key]
-    return text
-
-
-# extension name -> function computing every token's value from a TokenView (see TokenView.ext)
-_VIEW_GETTERS: dict[str, Callable[[TokenView], list[Any]]] = {}
-
-
-def register_view_getter(name: str, getter: Callable[[TokenView], list[Any]]) -> None:
-    """Compute the token extension ``name`` for a whole Doc at once from its TokenView.
-
-    ``getter(view)`` must return, for every token, exactly what the extension's Token getter returns.
-    """
-    _VIEW_GETTERS[name] = getter
-
-
-def token_view(doc: Doc) -> TokenView:
-    """The TokenView of ``doc``, kept on the Doc itself."""
-    v = doc.user_data.get("sa_view")
-    if v is None:
-        v = doc.user_data["sa_view"] = TokenView(doc)
-    return v
-
-
 Predicate = Callable[[TokenView, int], bool]
+
+
+def _equals(field: str, want: object) -> Predicate:
+    def pred(v: TokenView, i: int) -> bool:
+        return bool(getattr(v, field)[i] == want)
+
+    return pred
+
+
+def _in_words(field: str, words: frozenset[str], inside: bool) -> Predicate:
+    def pred(v: TokenView, i: int) -> bool:
+        return (getattr(v, field)[i] in words) is inside
+
+    return pred
+
+
+def _matches(field: str, rx: re.Pattern[str]) -> Predicate:
+    def pred(v: TokenView, i: int) -> bool:
+        return rx.search(getattr(v, field)[i]) is not None
+
+    return pred
+
+
+def _all_of(checks: tuple[Predicate, ...]) -> Predicate:
+    def pred(v: TokenView, i: int) -> bool:
+        return all(c(v, i) for c in checks)
+
+    return pred
+
+
+def _extensions(items: tuple[tuple[str, bool], ...]) -> Predicate:
+    def pred(v: TokenView, i: int) -> bool:
+        return all(bool(v.ext(n)[i]) == want for n, want in items)
+
+    return pred
+
+
+def _text_pred(field: str, spec: Any) -> Predicate | None:
+    """A predicate on ``LOWER``/``ORTH``: a string, or ``IN``/``NOT_IN``/``REGEX`` (all must hold)."""
+    if isinstance(spec, str):
+        return _equals(field, spec)
+    if not (isinstance(spec, dict) and spec):
+        return None
+    checks: list[Predicate] = []
+    for op, arg in spec.items():  # several operators on one attribute must all hold
+        if op in ("IN", "NOT_IN") and isinstance(arg, list):
+            checks.append(_in_words(field, frozenset(arg), op == "IN"))
+        elif op == "REGEX" and isinstance(arg, str):
+            checks.append(_matches(field, re.compile(arg)))
+        else:
+            return None
+    return checks[0] if len(checks) == 1 else _all_of(tuple(checks))
 
 
 def _attr_pred(attr: str, spec: Any) -> Predicate | None:
     """A predicate for one attribute of a token spec, or None when this matcher cannot do it."""
     if attr in ("LOWER", "ORTH"):
-        field = "lowers" if attr == "LOWER" else "orths"
-        if isinstance(spec, str):
-            return lambda v, i, f=field, s=spec: getattr(v, f)[i] == s
-        if isinstance(spec, dict) and spec:
-            checks = []
-            for op, arg in spec.items():  # several operators on one attribute must all hold
-                if op == "IN" and isinstance(arg, list):
-                    words = frozenset(arg)
-                    checks.append(lambda v, i, f=field, w=words: getattr(v, f)[i] in w)
-                elif op == "NOT_IN" and isinstance(arg, list):
-                    words = frozenset(arg)
-                    checks.append(lambda v, i, f=field, w=words: getattr(v, f)[i] not in w)
-                elif op == "REGEX" and isinstance(arg, str):
-                    rx = re.compile(arg)
-                    checks.append(lambda v, i, f=field, r=rx: r.search(getattr(v, f)[i]) is not None)
-                else:
-                    return None
-            if len(checks) == 1:
-                return checks[0]
-            return lambda v, i, cs=tuple(checks): all(c(v, i) for c in cs)
-        return None
+        return _text_pred("lowers" if attr == "LOWER" else "orths", spec)
     if attr in ("IS_PUNCT", "IS_ALPHA", "IS_SENT_START") and isinstance(spec, bool):
-        field = {"IS_PUNCT": "puncts", "IS_ALPHA": "alphas", "IS_SENT_START": "sent_starts"}[attr]
-        return lambda v, i, f=field, s=spec: getattr(v, f)[i] == s
+        return _equals({"IS_PUNCT": "puncts", "IS_ALPHA": "alphas", "IS_SENT_START": "sent_starts"}[attr], spec)
     if attr == "_" and isinstance(spec, dict) and all(isinstance(x, bool) for x in spec.values()):
-        items = tuple(spec.items())
-        return lambda v, i, it=items: all(bool(v.ext(n)[i]) == want for n, want in it)
+        return _extensions(tuple(spec.items()))
     return None
 
 
@@ -183,7 +200,7 @@ Step = tuple[frozenset[str] | None, Predicate | None]
 def _compile_step(tok: dict[str, Any]) -> Step | None:
     """One token spec as a Step, or None when this matcher cannot do it."""
     words: frozenset[str] | None = None
-    parts = []
+    parts: list[Predicate] = []
     for attr, spec in tok.items():
         if attr == "OP":
             continue
@@ -201,7 +218,7 @@ def _compile_step(tok: dict[str, Any]) -> Step | None:
         return words, None
     if len(parts) == 1:
         return words, parts[0]
-    return words, lambda v, i, ps=tuple(parts): all(p(v, i) for p in ps)
+    return words, _all_of(tuple(parts))
 
 
 def _compile_row(pattern: list[dict[str, Any]]) -> tuple[list[Step], list[str | None]] | None:
@@ -312,7 +329,7 @@ def _ends(steps: list[Step], ops: list[str | None], v: TokenView, start: int, en
     are resolved later (longest first), exactly as for the Matcher's output.  Only patterns with
     repeated steps need the memo that keeps nested repeats linear.
     """
-    memo = {} if ("*" in ops or "+" in ops) else None
+    memo: dict[tuple[int, int], frozenset[int]] | None = {} if ("*" in ops or "+" in ops) else None
     return _go(steps, ops, v, end, 0, start, memo)
 
 
@@ -355,6 +372,8 @@ class PatternSet:
         self.vocab = vocab
         self.matcher = Matcher(vocab, validate=True)  # validates every row; matches the rows we cannot
         self.meta: dict[str, tuple[str, str]] = {}  # rule id -> (label, value)
+        self.behaviours: dict[str, RuleBehaviour] = {}  # rule id -> its row's behaviour (non-default only)
+        self.source = source
         self.labels: set[str] = set()
         # (rule id, steps, operators or None when every step is required, words allowed second or None)
         self._rules: list[tuple[str, list[Step], list[str | None] | None, frozenset[str] | None]] = []
@@ -388,6 +407,9 @@ class PatternSet:
             except (ValueError, KeyError) as exc:
                 raise ConfigError(f"invalid token pattern {rule_id!r}: {exc}", path=source, line=line) from exc
             self.meta[rule_id] = (label, str(row.get("value", "1")))
+            behaviour = _behaviour(row, rule_id, source, line)
+            if behaviour is not DEFAULT_BEHAVIOUR:
+                self.behaviours[rule_id] = behaviour
             self.labels.add(label)
             compiled = _compile_row(pattern)
             if compiled is None:
@@ -429,9 +451,10 @@ class PatternSet:
             words, back = lead
             for w in words:
                 self._lead_words[w] = max(back, self._lead_words.get(w, 0))
-        next_words = {w for n in self._any_start if self._rules[n][3] is not None for w in self._rules[n][3]}
-        self._by_next_word: dict[str, tuple[int, ...]] = {
-            w: tuple(n for n in self._any_start if self._rules[n][3] is None or w in self._rules[n][3]) for w in next_words
+        seconds = {n: self._rules[n][3] for n in self._any_start}
+        next_words = {w for words in seconds.values() if words is not None for w in words}
+        self._by_next_word: dict[str | None, tuple[int, ...]] = {
+            w: tuple(n for n in self._any_start if (second := seconds[n]) is None or w in second) for w in next_words
         }
 
     def _candidates_at(self, word: str, nxt: str | None) -> tuple[int, ...]:
@@ -443,12 +466,23 @@ class PatternSet:
             n
             for group in (self._candidates.get(word, ()), self._by_next_word.get(nxt, self._anywhere))
             for n in group
-            if rules[n][3] is None or nxt in rules[n][3]
+            if (second := rules[n][3]) is None or nxt in second
         )
         if len(self._pair_candidates) >= _PAIR_CACHE_SIZE:
             self._pair_candidates.clear()
         self._pair_candidates[(word, nxt)] = found
         return found
+
+    def behaviour(self, rule_id: str) -> RuleBehaviour:
+        """The behaviour declared on ``rule_id``'s row (the default for a rule made in code)."""
+        return self.behaviours.get(rule_id, DEFAULT_BEHAVIOUR)
+
+    def require(self, rule_ids: Iterable[str], module: str) -> PatternSet:
+        """Check that the rule ids ``module`` names in code are rows of these files (else ConfigError)."""
+        missing = sorted(set(rule_ids) - set(self.meta))
+        if missing:
+            raise ConfigError(f"rule id(s) {missing}, named by {module}, are missing", path=self.source)
+        return self
 
     @property
     def n_fallback_rows(self) -> int:
@@ -472,8 +506,10 @@ class PatternSet:
         lo, hi = (doc.start, doc.end) if isinstance(doc, Span) else (0, len(doc))
         # A turn is matched again as the context of the next one: keep whole-Doc results on the Doc.
         memo_key = ("sa_matches", id(self)) if not isinstance(doc, Span) else None
-        if memo_key is not None and memo_key in base.user_data:
-            return base.user_data[memo_key]
+        memos: dict[Any, Any] = base.user_data  # spaCy types user_data by str keys; any hashable key works
+        if memo_key is not None and memo_key in memos:
+            cached: list[tuple[str, int, int]] = memos[memo_key]
+            return cached
         v = token_view(base)
         out: list[tuple[str, int, int]] = []
         rules, candidates, by_next_word = self._rules, self._candidates, self._by_next_word
@@ -517,7 +553,7 @@ class PatternSet:
             target = doc.as_doc() if isinstance(doc, Span) else doc
             out.extend((self.vocab.strings[m], s + lo, e + lo) for m, s, e in self._slow(target))
         if memo_key is not None:
-            base.user_data[memo_key] = out
+            memos[memo_key] = out
         return out
 
     def spans(self, doc: Doc | Span) -> list[tuple[str, str, str, Span]]:
@@ -525,8 +561,9 @@ class PatternSet:
         base = doc.doc if isinstance(doc, Span) else doc
         # a Doc's spans are asked for again (a turn is the context of the next): keep them on the Doc
         memo_key = ("sa_spans", id(self)) if not isinstance(doc, Span) else None
-        if memo_key is not None and memo_key in base.user_data:
-            return list(base.user_data[memo_key])
+        memos: dict[Any, Any] = base.user_data
+        if memo_key is not None and memo_key in memos:
+            return list(memos[memo_key])
         meta = self.meta
         found: dict[str, list[tuple[str, int, int]]] = {}
         for m in self.matches(doc):
@@ -539,7 +576,7 @@ class PatternSet:
         # Spans only for the matches kept (label = rule id, as spaCy's Matcher spans carry)
         out = [(label, meta[rule_id][1], rule_id, Span(base, start, end, label=rule_id)) for start, label, rule_id, end in kept]
         if memo_key is not None:
-            base.user_data[memo_key] = out
+            memos[memo_key] = out
         return list(out)
 
     def hits(self, doc: Doc | Span, labels: Iterable[str] | None = None) -> list[Hit]:
@@ -552,15 +589,17 @@ class PatternSet:
         ]
 
 
-_TOKENIZERS: dict[int, Any] = {}
-
-
-def _tokenizer_for(vocab: Vocab):
+def _tokenizer_for(vocab: Vocab) -> Callable[[str], Doc]:
     """Phrase patterns must be tokenised like the texts they match: English rules, same vocab."""
-    key = id(vocab)
-    if key not in _TOKENIZERS:
+
+    def build() -> Callable[[str], Doc]:
         from spacy.lang.en import English
 
-        nlp = English(vocab=vocab)
-        _TOKENIZERS[key] = nlp.make_doc
-    return _TOKENIZERS[key]
+        return English(vocab=vocab).make_doc
+
+    return vocab_cached(vocab, "tokenizer", build)
+
+
+def load_pattern_set(vocab: Vocab, *names: str | Path) -> PatternSet:
+    """The pattern files ``names`` compiled for ``vocab``, once (the text layer's cache)."""
+    return vocab_cached(vocab, ("patterns", names), lambda: PatternSet.load(vocab, *names))

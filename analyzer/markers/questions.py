@@ -23,37 +23,52 @@ opener patterns need a wh-word *followed by an auxiliary or verb*.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from ..errors import ConfigError
-from ..resources import load_jsonl, word_list
+from ..checks import Key, read_model
+from ..resources import word_list
 from .base import Hit
-from .patterns import PatternSet, TokenView, token_view
+from .patterns import RUN_ON, PatternSet, load_pattern_set, read_behaviours  # noqa: F401 (RUN_ON: the allowed values)
+from .text import TokenView, doc_cached, token_view, vocab_cached
 
 PATTERN_FILE = "patterns/questions.jsonl"
 OPENERS_FILE = "lexicons/clause_openers.txt"
 EMBEDDING_FILE = "lexicons/embedding_words.txt"
 SUBJECTS_FILE = "lexicons/subject_pronouns.txt"
+MODEL_FILE = "questions.toml"
+
+# Word lists and windows are data (models/questions.toml, with the reason for each), read and checked once.
+_MODEL = read_model(MODEL_FILE, (
+    Key("windows.min_tag_prefix", "whole"),
+    Key("windows.merge_window", "whole"),
+    Key("words.boundary_punct", "words"),
+    Key("words.sent_final", "words"),
+    Key("words.statement_end", "words"),
+    Key("words.no_inversion_before", "words"),
+    Key("words.copula", "words"),
+    Key("words.copula_singular", "words"),
+    Key("words.plural_subjects", "words"),
+    Key("words.backchannel", "words"),
+    Key("words.open_wh", "words"),
+))
+_BOUNDARY_PUNCT: frozenset[str] = _MODEL["boundary_punct"]  # a new clause starts after these
+_MIN_TAG_PREFIX: int = _MODEL["min_tag_prefix"]  # a tag needs some statement before it
+MERGE_WINDOW: int = _MODEL["merge_window"]  # openers this close after another belong to the same clause
+_SENT_FINAL: frozenset[str] = _MODEL["sent_final"]
+_STATEMENT_END: frozenset[str] = _MODEL["statement_end"]
+_NO_INVERSION_BEFORE: frozenset[str] = _MODEL["no_inversion_before"]
+_COPULA: frozenset[str] = _MODEL["copula"]
+_COPULA_SG: frozenset[str] = _MODEL["copula_singular"]
+_PLURAL_SUBJ: frozenset[str] = _MODEL["plural_subjects"]
+_BACKCHANNEL: frozenset[str] = _MODEL["backchannel"]  # a turn of only these is a backchannel, even with "?"
+_OPEN_WH: frozenset[str] = _MODEL["open_wh"]  # wh-words that make an opener-less "?"-sentence open
 
 def load_patterns(vocab: Vocab, name: str) -> PatternSet:
-    """Compile a pattern file once per vocab."""
-    key = (id(vocab), name)
-    ps = _CACHE.get(key)
-    if ps is None or ps.vocab is not vocab:
-        ps = _CACHE[key] = PatternSet.load(vocab, name)
-    return ps
-
-
-_CACHE: dict[tuple[int, str], PatternSet] = {}
-
-# Punctuation after which a new clause starts (apostrophes are in-word).
-_BOUNDARY_PUNCT = frozenset({",", ";", ":", ".", "!", "?", "-", "--", "...", "…", "(", ")", '"', "—", "–"})
-# A tag needs some statement before it ("right?" alone is a backchannel).
-_MIN_TAG_PREFIX = 3
-# Openers this close after another opener belong to the same question clause.
-MERGE_WINDOW = 5
+    """Compile a pattern file once per vocab (the text layer's cache)."""
+    return load_pattern_set(vocab, name)
 
 
 # How an opener counts in run-on speech without punctuation (the row's "run_on" field, models/patterns/questions.jsonl):
@@ -63,30 +78,17 @@ MERGE_WINDOW = 5
 #   "after_non_subject"     also right after an embedding word, unless that word is a subject, auxiliary, "to" or
 #                           wh-word: an imperative request ("... you know tell me about it", "thanks for coming in
 #                           tell me ...") is no complement of a preposition or filler.
-RUN_ON = ("anywhere", "clause_start", "after_non_subject")
 
 
 def run_on_rules() -> dict[str, str]:
-    """Rule id -> its ``run_on`` behaviour, for rows that set one (checked here)."""
-    if not _RUN_ON:
-        rows, label = load_jsonl(PATTERN_FILE)
-        for row in rows:
-            value = row.get("run_on", "anywhere")
-            if value not in RUN_ON:
-                raise ConfigError(f"pattern {row.get('id')!r}: run_on must be one of {list(RUN_ON)}", path=label,
-                                  line=row.get("_line"))
-            if value != "anywhere":
-                _RUN_ON[row["id"]] = value
-        _RUN_ON.setdefault("", "anywhere")  # loaded, even when no row sets it
-    return _RUN_ON
-
-
-_RUN_ON: dict[str, str] = {}
+    """Rule id -> its ``run_on`` behaviour, for rows that set one (checked with every row field)."""
+    return {rid: b.run_on for rid, b in read_behaviours(PATTERN_FILE).items() if b.run_on != "anywhere"}
 
 
 def pattern_set(vocab: Vocab) -> PatternSet:
-    """The compiled question patterns for ``vocab`` (compiled once per vocab)."""
-    return load_patterns(vocab, PATTERN_FILE)
+    """The compiled question patterns for ``vocab`` (compiled once per vocab); the rule ids named here must exist."""
+    return vocab_cached(vocab, (PATTERN_FILE, "checked"),
+                        lambda: load_patterns(vocab, PATTERN_FILE).require((COPULA_OPENER, MID_INVERSION), __name__))
 
 
 def clause_starts(doc: Doc) -> set[int]:
@@ -113,39 +115,15 @@ def clause_starts(doc: Doc) -> set[int]:
     return starts
 
 
-_SENT_FINAL = frozenset({".", "?", "!", "..."})
-# Yes/no openers (auxiliary + subject) that may start a question anywhere in run-on speech.
-_YN_INVERSION = frozenset({
-    "q.closed.do", "q.closed.did", "q.closed.does", "q.closed.be", "q.closed.have", "q.closed.modal",
-})
-# Words after which "aux + subject" is no inversion: subjects, wh/complementisers, "to", auxiliaries.
-_NO_INVERSION_BEFORE = frozenset(
-    "i you we they he she it that this there which who whom whose what how why where when to if whether "
-    "as than people 'll 'd 'm 're 've 's n't not can will would could should might must may is was are "
-    "were be been am do does did have has had don't".split()
-)
-_COPULA = frozenset({"is", "'s", "was", "are", "'re", "were"})
-_COPULA_SG = frozenset({"is", "'s", "was"})
-_PLURAL_SUBJ = frozenset({"you", "we", "they", "y'all"})
-# Sentence-final marks of a statement (punctuated turns only; "..." and cut-offs stay open).
-_STATEMENT_END = frozenset({".", "!"})
-# Openers that are ambiguous without the transcriber's "?": in a sentence closed by "."/"!"
-# they are mostly embedded or relative clauses ("what happens is ...", "which is ...",
-# "is your ..." after a subject).  Requests ("tell me about ...") and wh + auxiliary +
-# subject inversions ("how confident are you ...") stay questions without "?", and tags
-# (label "tag") always need it.
-_NEEDS_QMARK = frozenset({
-    "q.open.wh_aux", "q.closed.wh_fact", "q.closed.mid_inversion", "q.closed.be",
-    "q.closed.how_quantity", "q.open.why_not", "q.open.talk_about",
-})
-
-
-# A turn made only of these words is a backchannel ("Yeah?", "Mm-hmm?"), even with a rising "?":
-# it invites the client to go on, it asks nothing.
-_BACKCHANNEL = frozenset({"yeah", "yes", "yep", "mm", "mmm", "mm-hmm", "mhm", "uh-huh", "hmm", "hm", "sorry"})
-# wh-words that make a "?"-sentence without a recognised opener open ("What else?", "Why?",
-# "What needs to change?"); "-" marks a cut-off restart ("wha-").
-_OPEN_WH = frozenset({"what", "how", "why", "what's", "how's", "whats", "hows", "what-", "how-", "why-", "wha"})
+# Openers ambiguous without the transcriber's "?" carry "needs_qmark": true on their row: in a sentence
+# closed by "."/"!" they are mostly embedded or relative clauses ("what happens is ...", "which is ...",
+# "is your ..." after a subject).  Requests ("tell me about ...") and wh + auxiliary + subject
+# inversions ("how confident are you ...") stay questions without "?", and tags (label "tag") always
+# need it.  Yes/no openers (auxiliary + subject) that may start a question anywhere in run-on speech
+# carry "yes_no_inversion": true.
+# Rule ids this code treats specially (checked against the pattern file when it is loaded):
+COPULA_OPENER = "q.closed.be"  # mid-turn "the thing is that you ...": a complement clause, not a question
+MID_INVERSION = "q.closed.mid_inversion"  # its first token only guards the position; it is not evidence
 
 
 def _wh_led(view: TokenView, start: int, end: int) -> bool:
@@ -208,19 +186,153 @@ def _last_word_between(view: TokenView, start: int, end: int) -> int:
     return -1
 
 
-# The last doc analysed and its hits: classify_reflection needs the question
-# clauses of the turn classify_question just analysed, so keep one result
-# instead of matching the same turn twice (identity check, one entry).
-_LAST: list = [None, None]
-
-
 def question_hits(doc: Doc) -> list[Hit]:
-    """Every question clause in the turn, in text order, as evidence hits."""
-    if _LAST[0] is doc:
-        return list(_LAST[1])
-    hits = _question_hits(doc)
-    _LAST[0], _LAST[1] = doc, hits
-    return list(hits)
+    """Every question clause in the turn, in text order, as evidence hits.
+
+    Kept per Doc: classify_reflection needs the question clauses of the turn classify_question just
+    analysed, so the turn is matched once.
+    """
+    return list(doc_cached(doc, "sa_question_hits", _question_hits))
+
+
+@dataclass
+class _Clauses:
+    """Where question clauses may start and end in one turn."""
+
+    view: TokenView
+    starts: set[int]  # clause starts (punctuation, discourse markers)
+    loose: set[int] | None  # run-on speech: every position not after an embedding word; None when punctuated
+    stmt_sents: list[tuple[int, int]]  # sentences the transcriber closed with "." or "!"
+    tag_ends: set[int]  # last word of each sentence (punctuated) or of the turn (run-on)
+    not_tag: list[Span]  # "not_tag" matches: no tag question there
+
+
+def _clauses(doc: Doc, spans: list[tuple[str, str, str, Span]]) -> _Clauses:
+    view = token_view(doc)
+    loose = loose_starts(doc)
+    sent_ends = {}
+    # punctuated turns: sentences the transcriber closed with "." or "!" were heard as statements
+    stmt_sents: list[tuple[int, int]] = []
+    for start, end in view.sents():
+        sent_ends[start] = _last_word_between(view, start, end)
+        if loose is None and view.orths[end - 1] in _STATEMENT_END:
+            stmt_sents.append((start, end))
+    # a tag closes a sentence (punctuated) or the whole turn (run-on speech)
+    tag_ends = {e for e in sent_ends.values() if e >= 0}
+    not_tag = [s for label, _, _, s in spans if label == "not_tag"]
+    return _Clauses(view, clause_starts(doc), loose, stmt_sents, tag_ends, not_tag)
+
+
+def _opener_counts(c: _Clauses, ps: PatternSet, rule_id: str, span: Span) -> bool:
+    """Whether an ``open``/``closed``/``imperative`` opener starts a question where it stands."""
+    if span.start in c.starts:
+        return True
+    lowers = c.view.lowers
+    run_on = ps.behaviour(rule_id).run_on
+    if c.loose is None or run_on == "clause_start" or not (
+        span.start in c.loose
+        or (run_on == "after_non_subject" and lowers[span.start - 1] not in _NO_INVERSION_BEFORE)
+        # yes/no inversion can't be embedded ("... with them is there ...", "you know have you ..."): an
+        # embedded yes/no clause needs if/whether.  It only fails to be an inversion right after a subject,
+        # "to" or an auxiliary ("I can you know", "what to do you know")
+        or (ps.behaviour(rule_id).yes_no_inversion and _inverts_after(lowers, span.start))
+    ):
+        return False
+    # mid-turn copula "the thing is that you ..." is a complement clause, not a question
+    # and "is you ..." (no agreement) is a pseudo-cleft: "the thing is you ..."
+    subjects = word_list(SUBJECTS_FILE)
+    return not (
+        rule_id == COPULA_OPENER
+        and (
+            (span.end < len(lowers) and lowers[span.end] in subjects)
+            or (lowers[span.start] in _COPULA_SG and lowers[span.start + 1] in _PLURAL_SUBJ)
+        )
+    )
+
+
+def _inversion_hit(value: str, rule_id: str, span: Span) -> tuple[int, Hit] | None:
+    """An ``embedded_open``/``open_inv``/``closed_inv`` match as (start token, hit); None for a pseudo-cleft."""
+    if rule_id == MID_INVERSION:
+        # the first token only guards the position; it is not evidence
+        aux, subj = span[1].lower_, span[2].lower_
+        if aux in _COPULA and (span[0].lower_ in word_list(EMBEDDING_FILE) or (aux in _COPULA_SG and subj in _PLURAL_SUBJ)):
+            return None  # "what I'm hearing is you ...", "the thing is you ...": pseudo-cleft, not an inversion
+        # ("I'm wondering have you ...", "you know do you ...": a direct question)
+        span = span[1:]
+    return span.start, Hit.from_span("question", value, rule_id, span)
+
+
+def _tag_counts(c: _Clauses, span: Span) -> bool:
+    """A tag ("..., right?") closes its sentence or turn after some statement, outside a ``not_tag`` match."""
+    return (
+        span.end - 1 in c.tag_ends
+        and span.start - span.sent.start >= _MIN_TAG_PREFIX
+        # an agreement ("that's right", "all right") cancels a tag it starts at or before; "is that right" keeps
+        # its tag although "that right" sits inside it
+        and not any(s.start <= span.start < s.end for s in c.not_tag)
+    )
+
+
+def _pattern_hits(c: _Clauses, ps: PatternSet, spans: list[tuple[str, str, str, Span]]) -> list[tuple[int, Hit]]:
+    """Question clauses found by the pattern file, as (start token, hit)."""
+    found: list[tuple[int, Hit]] = []
+    for label, value, rule_id, span in spans:
+        if (c.stmt_sents and (label == "tag" or ps.behaviour(rule_id).needs_qmark)
+                and any(a <= span.start < b for a, b in c.stmt_sents)):
+            # "What's happening is ...", "..., which is ...", "... sign right there.": in a sentence
+            # punctuated as a statement these openers are embedded clauses, pseudo-clefts,
+            # relative clauses or adverbs, not direct questions
+            continue
+        hit: tuple[int, Hit] | None = None
+        if label in ("open", "closed", "imperative"):
+            if _opener_counts(c, ps, rule_id, span):
+                hit = span.start, Hit.from_span("question", value, rule_id, span)
+        elif label in ("embedded_open", "open_inv", "closed_inv"):
+            hit = _inversion_hit(value, rule_id, span)
+        elif label == "tag" and _tag_counts(c, span):
+            hit = span.start, Hit.from_span("question", value, rule_id, span)
+        if hit is not None:
+            found.append(hit)
+    return found
+
+
+def _question_mark_hits(doc: Doc, view: TokenView, found: list[tuple[int, Hit]]) -> list[tuple[int, Hit]]:
+    """Route 1: a punctuated question with no recognised opener (e.g. "and then?").
+
+    Only when it closes the turn: a statement with a rising "?" that the clinician talks on past
+    ("You've been stuck? It happens to a lot of people.") leaves the client nothing to answer, and is
+    coded by what it says (mostly a reflection), not as a question.
+    """
+    out: list[tuple[int, Hit]] = []
+    last_word = _last_word_between(view, 0, len(view.lowers))
+    for start, end in view.sents():
+        if view.orths[end - 1].endswith("?") and last_word < end and not any(start <= i < end for i, _ in found):
+            if _wh_led(view, start, end):
+                # "What else?", "Why?", "So what needs to happen next?": a wh-question whose verb
+                # no opener lists is open, like the wh-openers
+                out.append((start, Hit.from_span("question", "open", "q.mark.wh", doc[start:end])))
+            else:
+                out.append((start, Hit.from_span("question", "closed", "q.mark.declarative", doc[start:end])))
+    return out
+
+
+def _one_hit_per_clause(view: TokenView, found: list[tuple[int, Hit]]) -> list[Hit]:
+    """One question clause, one hit.
+
+    An opener that starts inside (or within MERGE_WINDOW tokens after) the previous one in the same
+    stretch without punctuation is the same question ("what else do you think", "how confident are
+    you"); at equal start the longer, more specific span wins ("can you tell me more" over "can you").
+    """
+    found = sorted(found, key=lambda t: (t[0], -(t[1].end_char - t[1].start_char)))
+    kept: list[tuple[int, Hit]] = []
+    for start, hit in found:
+        if kept:
+            prev_start, prev = kept[-1]
+            same_clause = start - prev_start <= MERGE_WINDOW and not any(view.puncts[k] for k in range(prev_start, start))
+            if hit.start_char < prev.end_char or (same_clause and not hit.rule_id.startswith("q.tag.")):
+                continue
+        kept.append((start, hit))
+    return [h for _, h in kept]
 
 
 def _question_hits(doc: Doc) -> list[Hit]:
@@ -231,102 +343,10 @@ def _question_hits(doc: Doc) -> list[Hit]:
         return []
     if all(view.puncts[i] or view.spaces[i] or w in _BACKCHANNEL for i, w in enumerate(view.lowers)):
         return []
-    starts = clause_starts(doc)
-    loose = loose_starts(doc)
-    subjects = word_list(SUBJECTS_FILE)
-    not_tag = [s for label, _, _, s in spans if label == "not_tag"]
-    found: list[tuple[int, Hit]] = []
-    sent_ends = {}
-    # punctuated turns: sentences the transcriber closed with "." or "!" were heard as statements
-    stmt_sents: list[tuple[int, int]] = []
-    for start, end in view.sents():
-        sent_ends[start] = _last_word_between(view, start, end)
-        if loose is None and view.orths[end - 1] in _STATEMENT_END:
-            stmt_sents.append((start, end))
-    # a tag closes a sentence (punctuated) or the whole turn (run-on speech)
-    tag_ends = {e for e in sent_ends.values() if e >= 0}
-    for label, value, rule_id, span in spans:
-        if stmt_sents and (label == "tag" or rule_id in _NEEDS_QMARK) and any(a <= span.start < b for a, b in stmt_sents):
-            # "What's happening is ...", "..., which is ...", "... sign right there.": in a sentence
-            # punctuated as a statement these openers are embedded clauses, pseudo-clefts,
-            # relative clauses or adverbs, not direct questions
-            continue
-        if label in ("open", "closed", "imperative"):
-            ok = span.start in starts
-            run_on = run_on_rules().get(rule_id, "anywhere")
-            if not ok and loose is not None and run_on != "clause_start" and (
-                span.start in loose
-                or (run_on == "after_non_subject" and view.lowers[span.start - 1] not in _NO_INVERSION_BEFORE)
-                # yes/no inversion can't be embedded ("... with them is there ...", "you know
-                # have you ..."): an embedded yes/no clause needs if/whether.  It only fails
-                # to be an inversion right after a subject, "to" or an auxiliary ("I can you
-                # know", "what to do you know")
-                or (rule_id in _YN_INVERSION and _inverts_after(view.lowers, span.start))
-            ):
-                # mid-turn copula "the thing is that you ..." is a complement clause, not a question
-                # and "is you ..." (no agreement) is a pseudo-cleft: "the thing is you ..."
-                ok = not (
-                    rule_id == "q.closed.be"
-                    and (
-                        (span.end < len(view.lowers) and view.lowers[span.end] in subjects)
-                        or (view.lowers[span.start] in _COPULA_SG and view.lowers[span.start + 1] in _PLURAL_SUBJ)
-                    )
-                )
-            if ok:
-                found.append((span.start, Hit.from_span("question", value, rule_id, span)))
-        elif label in ("embedded_open", "open_inv", "closed_inv"):
-            if rule_id == "q.closed.mid_inversion":
-                # the first token only guards the position; it is not evidence
-                aux, subj = span[1].lower_, span[2].lower_
-                if aux in _COPULA and (span[0].lower_ in word_list(EMBEDDING_FILE) or (aux in _COPULA_SG and subj in _PLURAL_SUBJ)):
-                    continue  # "what I'm hearing is you ...", "the thing is you ...": pseudo-cleft, not an inversion
-                # ("I'm wondering have you ...", "you know do you ...": a direct question)
-                span = span[1:]
-            found.append((span.start, Hit.from_span("question", value, rule_id, span)))
-        elif label == "tag":
-            if (
-                span.end - 1 in tag_ends
-                and span.start - span.sent.start >= _MIN_TAG_PREFIX
-                # an agreement ("that's right", "all right") cancels a tag it starts at or before; "is that right" keeps
-                # its tag although "that right" sits inside it
-                and not any(s.start <= span.start < s.end for s in not_tag)
-            ):
-                found.append((span.start, Hit.from_span("question", value, rule_id, span)))
-    # route 1: punctuated question with no recognised opener (e.g. "and then?").  Only when
-    # it closes the turn: a statement with a rising "?" that the clinician talks on past
-    # ("You've been stuck? It happens to a lot of people.") leaves the client nothing to
-    # answer, and is coded by what it says (mostly a reflection), not as a question.
+    found = _pattern_hits(_clauses(doc, spans), ps, spans)
     if "?" in view.text:
-        last_word = _last_word_between(view, 0, len(view.lowers))
-        for start, end in view.sents():
-            if (
-                view.orths[end - 1].endswith("?")
-                and last_word < end
-                and not any(start <= i < end for i, _ in found)
-            ):
-                if _wh_led(view, start, end):
-                    # "What else?", "Why?", "So what needs to happen next?": a wh-question whose verb
-                    # no opener lists is open, like the wh-openers
-                    found.append((start, Hit.from_span("question", "open", "q.mark.wh", doc[start:end])))
-                else:
-                    found.append((start, Hit.from_span("question", "closed", "q.mark.declarative", doc[start:end])))
-    # One question clause, one hit: an opener that starts inside (or within
-    # MERGE_WINDOW tokens after) the previous one in the same stretch without
-    # punctuation is the same question ("what else do you think", "how
-    # confident are you"); at equal start the longer, more specific span wins
-    # ("can you tell me more" over "can you").
-    found.sort(key=lambda t: (t[0], -(t[1].end_char - t[1].start_char)))
-    kept: list[tuple[int, Hit]] = []
-    for start, hit in found:
-        if kept:
-            prev_start, prev = kept[-1]
-            same_clause = start - prev_start <= MERGE_WINDOW and not any(
-                view.puncts[k] for k in range(prev_start, start)
-            )
-            if hit.start_char < prev.end_char or (same_clause and not hit.rule_id.startswith("q.tag.")):
-                continue
-        kept.append((start, hit))
-    return [h for _, h in kept]
+        found += _question_mark_hits(doc, view, found)
+    return _one_hit_per_clause(view, found)
 
 
 def classify_question(doc: Doc) -> tuple[str | None, list[Hit]]:

@@ -40,92 +40,104 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
+from ..checks import Key, read_model
 from ..resources import word_list
 from .base import Hit
-from .patterns import PatternSet, token_view
+from .patterns import PatternSet
 from .questions import load_patterns, question_hits
+from .text import TokenView, doc_cached, token_view
 
+MODEL_FILE = "reflections.toml"
 PATTERN_FILE = "patterns/reflections.jsonl"
 FEELINGS_FILE = "lexicons/feeling_words.txt"
 FILLERS_FILE = "lexicons/filler_words.txt"
 
-# Score weights, per sentence (clause): a sentence is a reflection when it
-# reaches SCORE_THRESHOLD; a turn is a reflection when one of its sentences is
-# and the turn is not dominated by advice/information (MITI 4.2.1 codes an
-# utterance dominated by Giving Information / Persuade as those).  A genuine
-# reflective stem alone qualifies; a weak stem ("so you", "you said") or a
-# second-person subject needs echo of the client's words; second person alone
-# never qualifies.
-W_STEM = 3.0
-W_WEAK_STEM = 1.0
-W_YOU = 1.0
-W_ECHO = 1.0  # echo of >= ECHO_MIN shared content words or ratio >= ECHO_RATIO
-W_ECHO_STRONG = 1.0  # extra when ratio >= ECHO_RATIO_STRONG
-W_INFO = -1.5
-W_AFFIRM = -1.5
-W_SELF = -1.0
-W_ONLY_QUESTION = -2.5  # the turn is just a question
-W_HAS_QUESTION = -0.5  # a statement leading into a real question is usually its preamble
-W_CONTINUE = 0.5  # MITI "continuing the paragraph": a statement that picks up the client's sentence
-# A short, clean second-person statement right after the client speaks (no advice, information,
-# affirmation, self-talk or question anywhere in the turn) is, in MITI terms, most often a reflection
-# ("You didn't go to college for that."): second person earns more there than in a long turn.
-W_SHORT_YOU = 1.0
-SHORT_YOU_MAX_WORDS = 20
-# "you know", "you see", "you guys": discourse markers and address; "you can", "you will", "you'll",
-# "you could": reassurance, prediction or suggestion. Neither returns the client's experience.
-NOT_REFLECTIVE_AFTER_YOU = frozenset({"know", "see", "guys", "mean", "can", "will", "'ll", "ll", "wo", "could",
-                                      "should", "must", "might", "may", "would", "need", "have", "got"})
-SCORE_THRESHOLD = 2.0
-FRAGMENTS = True
-W_FRAGMENT = 1.0
-FRAGMENT_MAX_WORDS = 16
-CLIENT_MIN_CONTENT = 2  # the client said something of substance (not "mm-hmm", "yeah")
-# second-person statements have their own rules (stems, W_SHORT_YOU); "your" may appear in a fragment
-SECOND_PERSON_SUBJECT = frozenset({"you", "youre", "youve", "youd", "yourself"})
-# feeling-lexicon words that are mostly not feelings in a fragment ("it comes down", "I hope so")
-AMBIGUOUS_FEELINGS = frozenset({"down", "content", "fed", "worn", "burned", "burnt", "hope", "fear", "mad"})
-FIRST_PERSON = frozenset({"i", "i'm", "im", "me", "my", "we", "us", "our", "let's", "lets"})
-ECHO_MIN = 2
-ECHO_RATIO = 0.3
-ECHO_RATIO_STRONG = 0.5
-MIN_WORDS = 3  # "mm-hmm", "okay" are backchannels, not reflections
-NEW_CONTENT_COMPLEX = 0.6  # share of new content words above which the reflection adds meaning
-NEW_CONTENT_MIN = 4
-# A turn with at least DOMINANT_MIN advice/information sentences and more than
-# DOMINANT_RATIO times as many of them as reflective sentences is coded as
-# giving information / persuading, not as a reflection.
-DOMINANT_MIN = 2
-DOMINANT_RATIO = 2.0
-# Clause split inside a sentence (run-on speech has no sentence punctuation):
-# a discourse marker followed by a subject starts a new clause ("... but you
-# won't ... so what you need ...").
-SPLIT_MARKERS = frozenset({"so", "and", "but", "okay", "ok", "well", "because", "cause", "'cause", "now", "then", "right", "yeah", "honestly", "anyway"})
-SPLIT_SUBJECTS = frozenset({"you", "i", "it", "that", "we", "they", "he", "she", "there", "this", "what", "your", "if", "when", "let", "lets"})
-# Words that may precede an imperative verb at the start of a clause ("so just cut ...").
-# A second-person clause after one of these is subordinate ("more simple than
-# you think", "when you break it down", "if you want a drink"): it frames the
-# clinician's point and returns nothing the client said.
-SUBORDINATORS = frozenset({"than", "if", "whenever", "until", "till", "til", "unless", "once", "before", "after", "whether"})
-# ... and these make a weak stem or bare second person subordinate, but not a
-# genuine stem ("moments when you feel ready", "how you feel makes sense").
-WEAK_SUBORDINATORS = SUBORDINATORS | frozenset({"when", "because", "cause", "'cause", "while", "where", "wherever", "so", "how", "what", "why", "which"})
-# Stems that only count at the start of their clause ("so you ...", "for you, ..."),
-# not mid-sentence ("I'm telling you so you know", "a reason for you not to").
-INITIAL_ONLY = frozenset({"r.weak.so_you", "r.weak.for_you"})
-IMPERATIVE_LEAD = frozenset({"just", "then", "please", "and", "so", "now", "also", "ok", "okay", "well", "right", "yeah", "first", "maybe", "definitely", "really", "simply", "always", "never"})
+# The scorer's weights, thresholds and word lists are data (models/reflections.toml, with the reason for
+# each); they are read and checked once, when this module is imported.
+_KEYS = (
+    Key("weights.stem", "number", "W_STEM"),
+    Key("weights.weak_stem", "number", "W_WEAK_STEM"),
+    Key("weights.you", "number", "W_YOU"),
+    Key("weights.echo", "number", "W_ECHO"),
+    Key("weights.echo_strong", "number", "W_ECHO_STRONG"),
+    Key("weights.info", "number", "W_INFO"),
+    Key("weights.affirm", "number", "W_AFFIRM"),
+    Key("weights.self", "number", "W_SELF"),
+    Key("weights.only_question", "number", "W_ONLY_QUESTION"),
+    Key("weights.has_question", "number", "W_HAS_QUESTION"),
+    Key("weights.continue", "number", "W_CONTINUE"),
+    Key("weights.short_you", "number", "W_SHORT_YOU"),
+    Key("weights.fragment", "number", "W_FRAGMENT"),
+    Key("thresholds.score", "number", "SCORE_THRESHOLD"),
+    Key("thresholds.short_you_max_words", "whole", "SHORT_YOU_MAX_WORDS"),
+    Key("thresholds.fragments", "bool", "FRAGMENTS"),
+    Key("thresholds.fragment_max_words", "whole", "FRAGMENT_MAX_WORDS"),
+    Key("thresholds.client_min_content", "whole", "CLIENT_MIN_CONTENT"),
+    Key("thresholds.echo_min", "whole", "ECHO_MIN"),
+    Key("thresholds.echo_ratio", "number", "ECHO_RATIO"),
+    Key("thresholds.echo_ratio_strong", "number", "ECHO_RATIO_STRONG"),
+    Key("thresholds.min_words", "whole", "MIN_WORDS"),
+    Key("thresholds.new_content_complex", "number", "NEW_CONTENT_COMPLEX"),
+    Key("thresholds.new_content_min", "whole", "NEW_CONTENT_MIN"),
+    Key("thresholds.dominant_min", "whole", "DOMINANT_MIN"),
+    Key("thresholds.dominant_ratio", "number", "DOMINANT_RATIO"),
+    Key("words.not_reflective_after_you", "words", "NOT_REFLECTIVE_AFTER_YOU"),
+    Key("words.second_person_subject", "words", "SECOND_PERSON_SUBJECT"),
+    Key("words.ambiguous_feelings", "words", "AMBIGUOUS_FEELINGS"),
+    Key("words.first_person", "words", "FIRST_PERSON"),
+    Key("words.split_markers", "words", "SPLIT_MARKERS"),
+    Key("words.split_subjects", "words", "SPLIT_SUBJECTS"),
+    Key("words.subordinators", "words", "SUBORDINATORS"),
+    Key("words.weak_subordinators", "words", "WEAK_SUBORDINATORS"),
+    Key("words.imperative_lead", "words", "IMPERATIVE_LEAD"),
+    Key("words.summary_so", "words", "SUMMARY_SO"),
+    Key("words.continue_cause", "words", "CONTINUE_CAUSE"),
+    Key("words.clause_lead", "words", "CLAUSE_LEAD"),
+    Key("irregular", "word_map", "IRREGULAR"),
+)
+_MODEL = read_model(MODEL_FILE, _KEYS)
+W_STEM: float = _MODEL["W_STEM"]
+W_WEAK_STEM: float = _MODEL["W_WEAK_STEM"]
+W_YOU: float = _MODEL["W_YOU"]
+W_ECHO: float = _MODEL["W_ECHO"]
+W_ECHO_STRONG: float = _MODEL["W_ECHO_STRONG"]
+W_INFO: float = _MODEL["W_INFO"]
+W_AFFIRM: float = _MODEL["W_AFFIRM"]
+W_SELF: float = _MODEL["W_SELF"]
+W_ONLY_QUESTION: float = _MODEL["W_ONLY_QUESTION"]
+W_HAS_QUESTION: float = _MODEL["W_HAS_QUESTION"]
+W_CONTINUE: float = _MODEL["W_CONTINUE"]
+W_SHORT_YOU: float = _MODEL["W_SHORT_YOU"]
+W_FRAGMENT: float = _MODEL["W_FRAGMENT"]
+SCORE_THRESHOLD: float = _MODEL["SCORE_THRESHOLD"]
+SHORT_YOU_MAX_WORDS: int = _MODEL["SHORT_YOU_MAX_WORDS"]
+FRAGMENTS: bool = _MODEL["FRAGMENTS"]
+FRAGMENT_MAX_WORDS: int = _MODEL["FRAGMENT_MAX_WORDS"]
+CLIENT_MIN_CONTENT: int = _MODEL["CLIENT_MIN_CONTENT"]
+ECHO_MIN: int = _MODEL["ECHO_MIN"]
+ECHO_RATIO: float = _MODEL["ECHO_RATIO"]
+ECHO_RATIO_STRONG: float = _MODEL["ECHO_RATIO_STRONG"]
+MIN_WORDS: int = _MODEL["MIN_WORDS"]
+NEW_CONTENT_COMPLEX: float = _MODEL["NEW_CONTENT_COMPLEX"]
+NEW_CONTENT_MIN: int = _MODEL["NEW_CONTENT_MIN"]
+DOMINANT_MIN: int = _MODEL["DOMINANT_MIN"]
+DOMINANT_RATIO: float = _MODEL["DOMINANT_RATIO"]
+NOT_REFLECTIVE_AFTER_YOU: frozenset[str] = _MODEL["NOT_REFLECTIVE_AFTER_YOU"]
+SECOND_PERSON_SUBJECT: frozenset[str] = _MODEL["SECOND_PERSON_SUBJECT"]
+AMBIGUOUS_FEELINGS: frozenset[str] = _MODEL["AMBIGUOUS_FEELINGS"]
+FIRST_PERSON: frozenset[str] = _MODEL["FIRST_PERSON"]
+SPLIT_MARKERS: frozenset[str] = _MODEL["SPLIT_MARKERS"]
+SPLIT_SUBJECTS: frozenset[str] = _MODEL["SPLIT_SUBJECTS"]
+SUBORDINATORS: frozenset[str] = _MODEL["SUBORDINATORS"]
+WEAK_SUBORDINATORS: frozenset[str] = SUBORDINATORS | _MODEL["WEAK_SUBORDINATORS"]
+IMPERATIVE_LEAD: frozenset[str] = _MODEL["IMPERATIVE_LEAD"]
+SUMMARY_SO: frozenset[str] = _MODEL["SUMMARY_SO"]
+CONTINUE_CAUSE: frozenset[str] = _MODEL["CONTINUE_CAUSE"]
+CLAUSE_LEAD: frozenset[str] = IMPERATIVE_LEAD | _MODEL["CLAUSE_LEAD"]
+IRREGULAR: dict[str, str] = _MODEL["IRREGULAR"]
 
 
-# "so" opening a clause ("Okay, so you're kind of stuck") summarises what the client said; after a
-# content word ("take it at night so you sleep") it is a purpose clause and stays subordinate.
-SUMMARY_SO = frozenset({"so"})
-# "because you ..." opening the turn finishes the client's sentence (MITI "continuing the paragraph"),
-# where mid-turn it is the clinician's own reasoning.
-CONTINUE_CAUSE = frozenset({"because", "cause", "'cause", "cuz", "coz"})
-CLAUSE_LEAD = IMPERATIVE_LEAD | frozenset({"mm", "hmm", "mhm", "mm-hmm", "um", "uh", "oh", "sure", "alright", "yes", "yep"})
-
-
-def _clause_initial(view, i: int) -> bool:
+def _clause_initial(view: TokenView, i: int) -> bool:
     """Token ``i`` opens its clause: only discourse words (or nothing) since the turn start, a
     sentence start or a punctuation mark."""
     lowers, puncts, sent_starts = view.lowers, view.puncts, view.sent_starts
@@ -145,18 +157,6 @@ def pattern_set(vocab: Vocab) -> PatternSet:
     return load_patterns(vocab, PATTERN_FILE)
 
 
-# Irregular past forms met in talk about habits and feelings, mapped to the base form (the blank
-# pipeline has no lemmatiser): "you drank more" echoes "I drink", "felt" echoes "feel".
-IRREGULAR = {
-    "drank": "drink", "drunk": "drink", "felt": "feel", "ate": "eat", "eaten": "eat", "slept": "sleep",
-    "lost": "lose", "kept": "keep", "left": "leave", "spent": "spend", "paid": "pay", "bought": "buy",
-    "fought": "fight", "taught": "teach", "caught": "catch", "brought": "bring", "thought": "think",
-    "made": "make", "took": "take", "taken": "take", "gave": "give", "given": "give", "came": "come",
-    "ran": "run", "met": "meet", "sat": "sit", "wrote": "write", "written": "write", "broke": "break",
-    "broken": "break", "fell": "fall", "fallen": "fall", "hurt": "hurt", "quit": "quit",
-    "worse": "bad", "worst": "bad", "better": "good", "best": "good", "children": "child", "kids": "kid",
-    "wife": "wife", "wives": "wife", "lives": "life",
-}
 _NORM: dict[str, str] = {}
 
 
@@ -284,14 +284,13 @@ def _segments(doc: Doc, stmt: list[int]) -> list[list[int]]:
 
 def _content_mask(doc: Doc) -> list[bool]:
     """``_is_content`` of every token of ``doc`` (with the shipped fillers), computed once per Doc."""
-    mask = doc.user_data.get("sa_content")
-    if mask is None:
-        fillers = word_list(FILLERS_FILE)
-        view = token_view(doc)
-        mask = doc.user_data["sa_content"] = [
-            alpha and len(t) > 2 and t not in STOP_WORDS and t not in fillers for t, alpha in zip(view.lowers, view.alphas)
-        ]
-    return mask
+    return doc_cached(doc, "sa_content", _compute_content_mask)
+
+
+def _compute_content_mask(doc: Doc) -> list[bool]:
+    fillers = word_list(FILLERS_FILE)
+    view = token_view(doc)
+    return [alpha and len(t) > 2 and t not in STOP_WORDS and t not in fillers for t, alpha in zip(view.lowers, view.alphas)]
 
 
 @dataclass
@@ -303,109 +302,244 @@ class _Seg:
     reflective: bool = False
 
 
+Match = tuple[str, str, Span]  # (value, rule id, span) of a pattern match
+
+
+@dataclass
+class _Turn:
+    """One clinician turn being scored: its tokens, statement part, clauses, matches and the client's words."""
+
+    doc: Doc
+    view: TokenView
+    content: list[bool]  # per token: a content word (see _is_content)
+    stmt: list[int]  # tokens outside question clauses
+    segs: list[list[int]]  # the statement cut into clauses
+    by_seg: list[dict[str, Match]]  # per clause, per label: its first match
+    by_label: dict[str, list[Match]]  # per label: every match, in text order
+    client_words: set[str]  # normalised content words of the client turn(s) before
+    client_lower: set[str]  # their lower-case forms
+    has_context: bool
+
+    @property
+    def lowers(self) -> list[str]:
+        return self.view.lowers
+
+    def shared(self, tokens: Sequence[int]) -> set[str]:
+        """Normalised content words of ``tokens`` that the client said too."""
+        return {norm(self.lowers[i]) for i in tokens if self.content[i]} & self.client_words
+
+
+def _subordinate(t: _Turn, k: int, label: str, rule_id: str, span: Span, initial_only: bool) -> bool:
+    """A stem or second-person match inside a subordinate clause ("than you think", "if you want")."""
+    lowers, seg = t.lowers, t.segs[k]
+    if label not in ("stem", "weak_stem", "you_stmt") or span.start == 0:
+        return False
+    if lowers[span.start - 1] not in (SUBORDINATORS if label == "stem" else WEAK_SUBORDINATORS):
+        return False
+    prev = span.start - 1
+    if initial_only and prev == seg[0]:
+        return False
+    summary_or_continuation = lowers[prev] in SUMMARY_SO or (lowers[prev] in CONTINUE_CAUSE and seg[0] == t.stmt[0])
+    return not (summary_or_continuation and _clause_initial(t.view, prev))
+
+
+def _not_clause_initial(t: _Turn, k: int, span: Span) -> bool:
+    """Whether something other than lead words ("just", "so") comes before ``span`` in its clause."""
+    j = span.start - 1
+    while j >= t.segs[k][0] and t.lowers[j] in IMPERATIVE_LEAD:
+        j -= 1
+    return j >= t.segs[k][0] and not t.view.puncts[j]
+
+
+def _clause_matches(t: _Turn, ps: PatternSet, seg_of: dict[int, int]) -> None:
+    """Fill ``t.by_seg`` and ``t.by_label`` with the matches that count where they stand."""
+    lowers = t.lowers
+    for label, value, rule_id, span in ps.spans(t.doc):
+        k = seg_of.get(span.start)
+        if k is None:
+            continue
+        # stems whose row says "position": "clause_initial" ("so you ...", "for you, ...") count only at the
+        # start of their clause, not mid-sentence ("I'm telling you so you know", "a reason for you not to")
+        initial_only = ps.behaviour(rule_id).position == "clause_initial"
+        if _subordinate(t, k, label, rule_id, span, initial_only):
+            continue  # subordinate second-person clause: "than you think", "if you want"
+        if (label == "imperative" or initial_only) and _not_clause_initial(t, k, span):
+            continue  # an instruction verb (or "so you", "for you") only at the start of its clause
+        if label == "imperative":
+            if span.end < len(lowers) and lowers[span.end] in ("you", "i", "we", "'s", "s", "is", "was", "of"):
+                continue  # "stop you", "think i", "stop is": not an instruction
+            label = "directive"
+        t.by_seg[k].setdefault(label, (value, rule_id, span))
+        t.by_label.setdefault(label, []).append((value, rule_id, span))
+
+
+def _prepare(doc: Doc, context: Sequence[Doc], stmt: list[int]) -> _Turn:
+    """The turn's clauses, the matches in each, and the client's words it may echo."""
+    segs = _segments(doc, stmt)
+    client_words: set[str] = set()
+    client_lower: set[str] = set()
+    for c in context:
+        c_lowers = token_view(c).lowers
+        client_words.update(norm(w) for w, is_content in zip(c_lowers, _content_mask(c)) if is_content)
+        client_lower.update(c_lowers)
+    turn = _Turn(doc, token_view(doc), _content_mask(doc), stmt, segs, [{} for _ in segs], {}, client_words,
+                 client_lower, bool(context))
+    _clause_matches(turn, pattern_set(doc.vocab), {i: k for k, seg in enumerate(segs) for i in seg})
+    return turn
+
+
+def _score_clause(t: _Turn, k: int) -> _Seg:
+    """One clause's score from its stems, second person, echo and counter-evidence."""
+    labs, seg = t.by_seg[k], t.segs[k]
+    sg = _Seg()
+    strong = labs.get("stem")
+    directive = labs.get("directive")
+    if directive is not None and not (strong is not None and strong[2].start <= directive[2].start):
+        sg.directive = True  # MITI Persuade / Giving Information: vetoes the sentence
+    if strong is not None:
+        sg.score += W_STEM
+    elif "weak_stem" in labs:
+        sg.score += W_WEAK_STEM
+    if "you_stmt" in labs:
+        sg.score += W_YOU
+    if t.has_context:
+        seg_mine = {norm(t.lowers[i]) for i in seg if t.content[i]}
+        seg_shared = seg_mine & t.client_words
+        ratio = len(seg_shared) / len(seg_mine) if seg_mine else 0.0
+        if len(seg_shared) >= ECHO_MIN or (seg_shared and ratio >= ECHO_RATIO):
+            sg.score += W_ECHO
+            if ratio >= ECHO_RATIO_STRONG:
+                sg.score += W_ECHO_STRONG
+    if "info" in labs:
+        sg.score += W_INFO
+        sg.info = True
+    if "affirm" in labs:
+        sg.score += W_AFFIRM
+    if "self" in labs:
+        sg.score += W_SELF
+    cont = labs.get("continue")
+    if k == 0 and cont is not None and cont[2].start == seg[0] and "self" not in labs:
+        sg.score += W_CONTINUE
+    sg.stem = strong is not None or "weak_stem" in labs
+    n_seg_words = sum(1 for i in seg if not t.view.puncts[i])
+    sg.reflective = not sg.directive and sg.score >= SCORE_THRESHOLD and (n_seg_words >= MIN_WORDS or strong is not None)
+    return sg
+
+
+def _short_clean_turn_bonuses(t: _Turn, scored: list[_Seg], clean: bool, n_stmt: int) -> None:
+    """Second person and stem-less fragments in a short clean statement right after the client speaks."""
+    if not clean:
+        return
+    lowers = t.lowers
+    for k, sg in enumerate(scored):
+        you = t.by_seg[k].get("you_stmt")
+        if (you is not None and not sg.reflective and you[2].end < len(lowers)
+                and lowers[you[2].end] not in NOT_REFLECTIVE_AFTER_YOU):
+            sg.score += W_SHORT_YOU
+            sg.reflective = sg.score >= SCORE_THRESHOLD
+    # MITI 4.2.1 counts reflections without "you": a short clean statement or fragment right after a
+    # substantive client turn that takes up the client's words or names a feeling ("So the mornings
+    # are the worst part.", "Not the best week.", "That's a lot to carry.") and holds no clinician
+    # information, advice, self-talk or question.
+    if not (FRAGMENTS and n_stmt <= FRAGMENT_MAX_WORDS and len(t.client_words) >= CLIENT_MIN_CONTENT):
+        return
+    if any(lowers[i] in FIRST_PERSON or lowers[i] in SECOND_PERSON_SUBJECT for i in t.stmt):
+        return
+    feelings = word_list(FEELINGS_FILE)
+    for k, seg in enumerate(t.segs):
+        sg = scored[k]
+        if sg.reflective or sg.directive:
+            continue
+        if t.shared(seg) or any(lowers[i] in feelings and lowers[i] not in AMBIGUOUS_FEELINGS for i in seg):
+            sg.score = max(sg.score + W_FRAGMENT, SCORE_THRESHOLD)
+            sg.reflective = True
+
+
+def _turn_score(t: _Turn, scored: list[_Seg], real_q: list[Hit], n_stmt: int) -> tuple[float, int]:
+    """The turn's score (its best reflective clause, less question and dominance penalties) and that clause."""
+    best_k = -1
+    for k, sg in enumerate(scored):
+        if sg.reflective and (best_k < 0 or sg.score > scored[best_k].score):
+            best_k = k
+    score = scored[best_k].score if best_k >= 0 else max((sg.score for sg in scored if not sg.directive), default=0.0)
+    if real_q:
+        score += W_ONLY_QUESTION if n_stmt < MIN_WORDS + 2 else W_HAS_QUESTION
+    n_refl = sum(sg.reflective for sg in scored)
+    n_against = sum(
+        sg.directive or (not sg.reflective and (sg.info or "self" in t.by_seg[k])) for k, sg in enumerate(scored)
+    )
+    dominated = n_against >= DOMINANT_MIN and n_against >= DOMINANT_RATIO * n_refl
+    if best_k < 0 or dominated:
+        score = min(score, SCORE_THRESHOLD - 0.5)
+    return score, best_k
+
+
+def _evidence(t: _Turn, best_k: int) -> tuple[list[Hit], bool]:
+    """The hits behind the reflection (stem, echo, outweighed counter-evidence) and whether it continues the client."""
+    lowers, idxs, orths = t.lowers, t.view.idxs, t.view.orths
+    hits: list[Hit] = []
+    labs, seg = t.by_seg[best_k], t.segs[best_k]
+    for label, kind in (("stem", "stem"), ("weak_stem", "stem"), ("you_stmt", "second_person")):
+        if label in labs:
+            _, rid, sp = labs[label]
+            hits.append(Hit.from_span("reflection", kind, rid, sp))
+            break
+    seg_shared_toks = [i for i in seg if t.content[i] and norm(lowers[i]) in t.client_words]
+    if t.has_context and seg_shared_toks:
+        i = seg_shared_toks[0]
+        n_sh = len({norm(lowers[j]) for j in seg_shared_toks})
+        hits.append(Hit("reflection", "echo", f"r.echo.shared_{n_sh}", idxs[i], idxs[i] + len(orths[i]), orths[i]))
+    # counter-evidence that was outweighed, kept for the reader
+    for label in ("directive", "info", "affirm", "self"):
+        if label in t.by_label:
+            _, rid, sp = t.by_label[label][0]
+            hits.append(Hit.from_span("reflection", f"against_{label}", rid, sp))
+    cont = t.by_seg[0].get("continue")
+    continued = cont is not None and cont[2].start == t.segs[0][0] and best_k == 0 and "self" not in t.by_seg[0]
+    if continued and cont is not None:
+        hits.append(Hit.from_span("reflection", "continue", cont[1], cont[2]))
+    return hits, continued
+
+
+def _complexity(t: _Turn, continued: bool, new_feelings: list[str], mine: set[str], new_ratio: float) -> tuple[str, Hit | None]:
+    """Simple or complex, and the hit that shows the added meaning (MITI 4.2.1)."""
+    lowers, idxs, orths, stmt = t.lowers, t.view.idxs, t.view.orths, t.stmt
+    if "complex" in t.by_label:
+        _, rid, sp = t.by_label["complex"][0]
+        return "complex", Hit.from_span("reflection", "complex", rid, sp)
+    if continued:
+        return "complex", None  # continuing the paragraph is a complex reflection in MITI 4.2.1
+    if new_feelings:
+        i = next(i for i in stmt if lowers[i] == new_feelings[0])
+        return "complex", Hit("reflection", "complex", "r.complex.new_feeling", idxs[i], idxs[i] + len(orths[i]), orths[i])
+    if t.has_context and len(mine) >= NEW_CONTENT_MIN and new_ratio >= NEW_CONTENT_COMPLEX:
+        stmt_end = idxs[stmt[-1]] + len(orths[stmt[-1]])
+        whole = t.doc.char_span(idxs[stmt[0]], stmt_end, alignment_mode="expand")
+        return "complex", Hit.from_span("reflection", "complex", "r.complex.new_content", whole) if whole is not None else None
+    return "simple", None
+
+
 def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFeatures, list[Hit], str | None]:
     """Score one clinician turn; return the features, evidence hits and the sub-type guess.
 
     Each sentence (clause) of the statement part is scored on its own: a
     directive sentence stays a directive whatever another sentence holds.
     """
-    ps = pattern_set(doc.vocab)
-    feelings = word_list(FEELINGS_FILE)
-    # token attributes as lists (see patterns.TokenView): tokens are referred to by index below
     view = token_view(doc)
-    lowers, puncts, spaces, idxs, orths = view.lowers, view.puncts, view.spaces, view.idxs, view.orths
-    content = _content_mask(doc)
+    puncts, spaces = view.puncts, view.spaces
     n_words = sum(1 for p, sp in zip(puncts, spaces) if not p and not sp)
     q_hits = question_hits(doc)
     stmt = _statement_tokens(doc, q_hits)
     n_stmt = sum(1 for i in stmt if not puncts[i] and not spaces[i])
-    empty = ReflectionFeatures(0.0, n_words, n_stmt, [], 0.0, 0.0, [])
     if n_stmt < MIN_WORDS:
-        return empty, [], None
-    stmt_end = idxs[stmt[-1]] + len(orths[stmt[-1]]) if stmt else 0
-    segs = _segments(doc, stmt)
-    seg_of: dict[int, int] = {i: k for k, seg in enumerate(segs) for i in seg}
-
-    # per segment, per label: first match (value, rule_id, span)
-    by_seg: list[dict[str, tuple[str, str, Span]]] = [{} for _ in segs]
-    by_label: dict[str, list[tuple[str, str, Span]]] = {}
-    for label, value, rule_id, span in ps.spans(doc):
-        k = seg_of.get(span.start)
-        if k is None:
-            continue
-        if label in ("stem", "weak_stem", "you_stmt") and span.start > 0 and lowers[span.start - 1] in (
-            SUBORDINATORS if label == "stem" else WEAK_SUBORDINATORS
-        ):
-            prev = span.start - 1
-            if not (rule_id in INITIAL_ONLY and prev == segs[k][0]) and not (
-                (lowers[prev] in SUMMARY_SO or (lowers[prev] in CONTINUE_CAUSE and segs[k][0] == stmt[0]))
-                and _clause_initial(view, prev)
-            ):
-                continue  # subordinate second-person clause: "than you think", "if you want"
-        if label == "imperative" or rule_id in INITIAL_ONLY:
-            # an instruction verb (or "so you", "for you") only at the start of its clause
-            j = span.start - 1
-            while j >= segs[k][0] and lowers[j] in IMPERATIVE_LEAD:
-                j -= 1
-            if j >= segs[k][0] and not puncts[j]:
-                continue
-        if label == "imperative":
-            if span.end < len(lowers) and lowers[span.end] in ("you", "i", "we", "'s", "s", "is", "was", "of"):
-                continue  # "stop you", "think i", "stop is": not an instruction
-            label = "directive"
-        by_seg[k].setdefault(label, (value, rule_id, span))
-        by_label.setdefault(label, []).append((value, rule_id, span))
-
-    client_words: set[str] = set()
-    client_lower: set[str] = set()
-    for c in context:
-        c_lowers = token_view(c).lowers
-        client_words.update(norm(t) for t, is_content in zip(c_lowers, _content_mask(c)) if is_content)
-        client_lower.update(c_lowers)
-    mine = {norm(lowers[i]) for i in stmt if content[i]}
-    shared = sorted(mine & client_words)
+        return ReflectionFeatures(0.0, n_words, n_stmt, [], 0.0, 0.0, []), [], None
+    t = _prepare(doc, context, stmt)
+    mine = {norm(t.lowers[i]) for i in stmt if t.content[i]}
+    shared = sorted(mine & t.client_words)
     echo_ratio = len(shared) / len(mine) if mine else 0.0
     new_ratio = 1.0 - echo_ratio if mine else 0.0
 
-    scored: list[_Seg] = []
-    best_k = -1
-    for k, seg in enumerate(segs):
-        labs = by_seg[k]
-        sg = _Seg()
-        strong = labs.get("stem")
-        directive = labs.get("directive")
-        if directive is not None and not (strong is not None and strong[2].start <= directive[2].start):
-            sg.directive = True  # MITI Persuade / Giving Information: vetoes the sentence
-        if strong is not None:
-            sg.score += W_STEM
-        elif "weak_stem" in labs:
-            sg.score += W_WEAK_STEM
-        if "you_stmt" in labs:
-            sg.score += W_YOU
-        if context:
-            seg_mine = {norm(lowers[i]) for i in seg if content[i]}
-            seg_shared = seg_mine & client_words
-            ratio = len(seg_shared) / len(seg_mine) if seg_mine else 0.0
-            if len(seg_shared) >= ECHO_MIN or (seg_shared and ratio >= ECHO_RATIO):
-                sg.score += W_ECHO
-                if ratio >= ECHO_RATIO_STRONG:
-                    sg.score += W_ECHO_STRONG
-        if "info" in labs:
-            sg.score += W_INFO
-            sg.info = True
-        if "affirm" in labs:
-            sg.score += W_AFFIRM
-        if "self" in labs:
-            sg.score += W_SELF
-        cont = labs.get("continue")
-        if k == 0 and cont is not None and cont[2].start == seg[0] and "self" not in labs:
-            sg.score += W_CONTINUE
-        sg.stem = strong is not None or "weak_stem" in labs
-        n_seg_words = sum(1 for i in seg if not puncts[i])
-        sg.reflective = (
-            not sg.directive and sg.score >= SCORE_THRESHOLD and (n_seg_words >= MIN_WORDS or strong is not None)
-        )
-        scored.append(sg)
+    scored = [_score_clause(t, k) for k in range(len(t.segs))]
     # In a turn that gives advice or information, a stem-less sentence with an
     # echoed word is most likely part of the advice ("you stay on the train"):
     # there a reflection needs a reflective stem.
@@ -416,103 +550,24 @@ def reflection_features(doc: Doc, context: Sequence[Doc]) -> tuple[ReflectionFea
     # Reflections paraphrase, so shared words are not required here: without a lemmatiser or synonyms,
     # "you didn't go to college for that" after the client talked about jobs shares none.
     clean = (
-        context
+        t.has_context
         and not real_q
         and n_stmt <= SHORT_YOU_MAX_WORDS
-        and not any(sg.directive or sg.info or {"affirm", "self"} & set(by_seg[k]) for k, sg in enumerate(scored))
+        and not any(sg.directive or sg.info or {"affirm", "self"} & set(t.by_seg[k]) for k, sg in enumerate(scored))
     )
-    if clean:
-        for k, sg in enumerate(scored):
-            you = by_seg[k].get("you_stmt")
-            if you is not None and not sg.reflective and you[2].end < len(lowers) and lowers[you[2].end] not in NOT_REFLECTIVE_AFTER_YOU:
-                sg.score += W_SHORT_YOU
-                sg.reflective = sg.score >= SCORE_THRESHOLD
-    # MITI 4.2.1 counts reflections without "you": a short clean statement or fragment right after a
-    # substantive client turn that takes up the client's words or names a feeling ("So the mornings
-    # are the worst part.", "Not the best week.", "That's a lot to carry.") and holds no clinician
-    # information, advice, self-talk or question.
-    if (
-        clean
-        and FRAGMENTS
-        and n_stmt <= FRAGMENT_MAX_WORDS
-        and len(client_words) >= CLIENT_MIN_CONTENT
-        and not any(lowers[i] in FIRST_PERSON or lowers[i] in SECOND_PERSON_SUBJECT for i in stmt)
-    ):
-        for k, seg in enumerate(segs):
-            sg = scored[k]
-            if sg.reflective or sg.directive:
-                continue
-            seg_shared = {norm(lowers[i]) for i in seg if content[i]} & client_words
-            if seg_shared or any(lowers[i] in feelings and lowers[i] not in AMBIGUOUS_FEELINGS for i in seg):
-                sg.score = max(sg.score + W_FRAGMENT, SCORE_THRESHOLD)
-                sg.reflective = True
-    for k, sg in enumerate(scored):
-        if sg.reflective and (best_k < 0 or sg.score > scored[best_k].score):
-            best_k = k
+    _short_clean_turn_bonuses(t, scored, clean, n_stmt)
+    score, best_k = _turn_score(t, scored, real_q, n_stmt)
 
-    score = scored[best_k].score if best_k >= 0 else max((sg.score for sg in scored if not sg.directive), default=0.0)
-    if real_q:
-        score += W_ONLY_QUESTION if n_stmt < MIN_WORDS + 2 else W_HAS_QUESTION
-    n_refl = sum(sg.reflective for sg in scored)
-    n_against = sum(
-        sg.directive or (not sg.reflective and (sg.info or "self" in by_seg[k])) for k, sg in enumerate(scored)
-    )
-    dominated = n_against >= DOMINANT_MIN and n_against >= DOMINANT_RATIO * n_refl
-    if best_k < 0 or dominated:
-        score = min(score, SCORE_THRESHOLD - 0.5)
-
-    new_feelings = sorted(
-        {lowers[i] for i in stmt if lowers[i] in feelings and lowers[i] not in client_lower and norm(lowers[i]) not in client_words}
-    )
+    feelings = word_list(FEELINGS_FILE)
+    new_feelings = sorted({t.lowers[i] for i in stmt if t.lowers[i] in feelings and t.lowers[i] not in t.client_lower
+                           and norm(t.lowers[i]) not in t.client_words})
     feats = ReflectionFeatures(score, n_words, n_stmt, shared, echo_ratio, new_ratio, new_feelings)
     if score < SCORE_THRESHOLD:
         return feats, [], None
-
-    hits: list[Hit] = []
-    labs = by_seg[best_k]
-    seg = segs[best_k]
-    if "stem" in labs:
-        _, rid, sp = labs["stem"]
-        hits.append(Hit.from_span("reflection", "stem", rid, sp))
-    elif "weak_stem" in labs:
-        _, rid, sp = labs["weak_stem"]
-        hits.append(Hit.from_span("reflection", "stem", rid, sp))
-    elif "you_stmt" in labs:
-        _, rid, sp = labs["you_stmt"]
-        hits.append(Hit.from_span("reflection", "second_person", rid, sp))
-    seg_shared_toks = [i for i in seg if content[i] and norm(lowers[i]) in client_words]
-    if context and seg_shared_toks:
-        i = seg_shared_toks[0]
-        n_sh = len({norm(lowers[j]) for j in seg_shared_toks})
-        hits.append(Hit("reflection", "echo", f"r.echo.shared_{n_sh}", idxs[i], idxs[i] + len(orths[i]), orths[i]))
-    # counter-evidence that was outweighed, kept for the reader
-    for label in ("directive", "info", "affirm", "self"):
-        if label in by_label:
-            _, rid, sp = by_label[label][0]
-            hits.append(Hit.from_span("reflection", f"against_{label}", rid, sp))
-    cont = by_seg[0].get("continue")
-    continued = cont is not None and cont[2].start == segs[0][0] and best_k == 0 and "self" not in by_seg[0]
-    if continued:
-        _, rid, sp = cont
-        hits.append(Hit.from_span("reflection", "continue", rid, sp))
-
-    # sub-type: evidence of added meaning makes it complex
-    kind = "simple"
-    if "complex" in by_label:
-        kind = "complex"
-        _, rid, sp = by_label["complex"][0]
-        hits.append(Hit.from_span("reflection", "complex", rid, sp))
-    elif continued:
-        kind = "complex"  # continuing the paragraph is a complex reflection in MITI 4.2.1
-    elif new_feelings:
-        kind = "complex"
-        i = next(i for i in stmt if lowers[i] == new_feelings[0])
-        hits.append(Hit("reflection", "complex", "r.complex.new_feeling", idxs[i], idxs[i] + len(orths[i]), orths[i]))
-    elif context and len(mine) >= NEW_CONTENT_MIN and new_ratio >= NEW_CONTENT_COMPLEX:
-        kind = "complex"
-        sp = doc.char_span(idxs[stmt[0]], stmt_end, alignment_mode="expand")
-        if sp is not None:
-            hits.append(Hit.from_span("reflection", "complex", "r.complex.new_content", sp))
+    hits, continued = _evidence(t, best_k)
+    kind, complex_hit = _complexity(t, continued, new_feelings, mine, new_ratio)
+    if complex_hit is not None:
+        hits.append(complex_hit)
     hits = [Hit(h.code, kind, h.rule_id, h.start_char, h.end_char, h.text) for h in hits]
     return feats, hits, kind
 

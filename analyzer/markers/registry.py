@@ -99,6 +99,7 @@ TURN_HEAD: dict[str, str] = {
     "speaker": "Speaker label as written in the source.",
     "role": "`clinician`, `client` or `other`.",
     "start_s": "Start time in seconds (empty where the source has none).",
+    "start_hms": "The same as `h:mm:ss` (a spreadsheet reads it as a time).",
     "end_s": "End time in seconds (empty where the source has none).",
     "n_words": "Words in the turn (spaCy tokens that are not punctuation or space).",
 }
@@ -229,15 +230,15 @@ FIGURES: tuple[Figure, ...] = (
     FLAG_COUNTS,
     Figure("questions_per_clinician_turn", "Questions per substantive clinician turn.", ("question",)),
     Figure("reflections_per_clinician_turn", "Reflections per substantive clinician turn.", ("reflection",)),
-    Figure("percent_open_questions", "Open questions as % of questions (MITI 3: fair 50, good 70).", ("question",)),
+    Figure("open_question_share", "Open questions as a share of questions, 0..1 (MITI 3: fair 0.5, good 0.7).", ("question",)),
     Figure("reflection_to_question_ratio", "R:Q (MITI 4.2.1: fair 1, good 2); empty without questions.",
            ("reflection", "question")),
-    Figure("percent_complex_reflections", "Complex as % of reflections (MITI 4.2.1: fair 40, good 50).",
+    Figure("complex_reflection_share", "Complex reflections as a share of reflections, 0..1 (MITI 4.2.1: fair 0.4, good 0.5).",
            ("reflection",)),
     Figure("reflection_to_question_ratio_band",
            "`below fair`, `fair` or `good` against MITI 4.2.1 (models/markers.toml [miti]).", ("reflection", "question")),
-    Figure("percent_complex_reflections_band", "`below fair`, `fair` or `good` against MITI 4.2.1.", ("reflection",)),
-    Figure("percent_open_questions_band", "`below fair`, `fair` or `good` against MITI 3.", ("question",)),
+    Figure("complex_reflection_share_band", "`below fair`, `fair` or `good` against MITI 4.2.1.", ("reflection",)),
+    Figure("open_question_share_band", "`below fair`, `fair` or `good` against MITI 3.", ("question",)),
     Figure("client_words_after_reflection", "Mean client words in the turn after a reflection.", ("reflection",)),
     Figure("client_words_after_question", "Mean client words in the turn after a question.", ("question",)),
     Figure("client_sentiment_mean", "Mean VADER compound of client turns.", ("sentiment",)),
@@ -247,7 +248,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("n_client_sentiment_shifts", "Consecutive client turns whose sentiment differs by at least `shift`.",
            ("sentiment",)),
     Figure("n_client_negative_turns", "Client turns at or below `negative_turn`.", ("sentiment",)),
-    Figure("client_recovery_rate", "Share of negative client turns followed soon by a clear rise.", ("sentiment",)),
+    Figure("client_recovery_share", "Share of negative client turns followed soon by a clear rise, 0..1.", ("sentiment",)),
     Figure("n_responses_to_negative", "Clinician turns right after a clearly negative client turn.", ("sentiment",)),
     Figure("empathic_response_to_negative_share", "Of those, share with a reflection, validation or emotion label.",
            ("sentiment", *_EMPATHIC)),
@@ -272,12 +273,13 @@ FIGURES: tuple[Figure, ...] = (
 class Registry:
     """The declared markers, in declaration order, and the views generated from them.
 
-    Views are computed on each call (they are small), so a marker registered at run time shows up
-    everywhere at once.
+    Views are remembered until a marker is registered or removed, so one registered at run time shows
+    up everywhere at once while the per-turn lookups of a run cost nothing.
     """
 
     def __init__(self, markers: tuple[MarkerDef, ...], figures: tuple[Figure, ...] = FIGURES) -> None:
         self._markers: list[MarkerDef] = []
+        self._views: dict[tuple[str, str], tuple[str, ...]] = {}
         self.figures = figures
         for m in markers:
             self.register(m)
@@ -288,6 +290,7 @@ class Registry:
         """Add a marker (after the others); checked here so a bad declaration fails at once."""
         _check(marker, self)
         self._markers.append(marker)
+        self._views.clear()
         return marker
 
     def unregister(self, name: str) -> None:
@@ -295,6 +298,7 @@ class Registry:
         if any(m.name == name for m in BUILTIN):
             raise ValueError(f"{name!r} is a built-in marker")
         self._markers = [m for m in self._markers if m.name != name]
+        self._views.clear()
 
     def __iter__(self) -> Iterator[MarkerDef]:
         return iter(list(self._markers))
@@ -315,23 +319,36 @@ class Registry:
 
     def turn_flags(self) -> tuple[str, ...]:
         """The 0/1 codes of a clinician turn kept in ``TurnCodes.flags``, in column order."""
-        return tuple(m.name for m in self._markers if m.kind == "flag" and m.turn_flag)
+        key = ("turn_flags", "")
+        if key not in self._views:
+            self._views[key] = tuple(m.name for m in self._markers if m.kind == "flag" and m.turn_flag)
+        return self._views[key]
 
     def phrase_codes(self) -> tuple[str, ...]:
         """Flags coded from their pattern file alone (``rule="phrase"``)."""
-        return tuple(m.name for m in self._markers if m.rule == "phrase")
+        key = ("phrase_codes", "")
+        if key not in self._views:
+            self._views[key] = tuple(m.name for m in self._markers if m.rule == "phrase")
+        return self._views[key]
 
     def module_codes(self, module: str) -> tuple[str, ...]:
         """The turn flags whose rule lives in ``module``."""
-        return tuple(m.name for m in self._markers if m.kind == "flag" and m.turn_flag and m.module == module)
+        key = ("module_codes", module)
+        if key not in self._views:
+            self._views[key] = tuple(m.name for m in self._markers
+                                     if m.kind == "flag" and m.turn_flag and m.module == module)
+        return self._views[key]
 
     def data_files(self, module: str, suffix: str = "") -> tuple[str, ...]:
         """The data files the markers of ``module`` read (optionally only those ending in ``suffix``), once each."""
-        out: dict[str, None] = {}
-        for m in self._markers:
-            if m.module == module:
-                out.update((f, None) for f in m.data_files if f.endswith(suffix))
-        return tuple(out)
+        key = ("data_files", f"{module}|{suffix}")
+        if key not in self._views:
+            out: dict[str, None] = {}
+            for m in self._markers:
+                if m.module == module:
+                    out.update((f, None) for f in m.data_files if f.endswith(suffix))
+            self._views[key] = tuple(out)
+        return self._views[key]
 
     def turn_columns(self) -> dict[str, str]:
         """turns.csv: the turn's identity, then each marker's columns in declaration order, then evidence and text."""

@@ -12,22 +12,23 @@ it, so a row may say where its match counts:
   of", "move on *to* the next part").
 * ``"covers_own_voice": true`` (on ``<label>_scope_not`` frames) - the frame covers a match even in the
   clinician's own voice: a denial "I'm not saying it's all in your head" is the clinician's, and cancels.
+
+The fields themselves are read and checked with every other row field when a pattern file is loaded
+(:class:`analyzer.markers.patterns.RuleBehaviour`); this module decides what they mean in a turn.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from spacy.tokens import Span
 
-from ..errors import ConfigError
-from ..resources import load_jsonl
+from .base import Hit
+from .patterns import DEFAULT_BEHAVIOUR, POSITIONS, RuleBehaviour, read_behaviours
 
-ROW_KEYS = frozenset({"label", "id", "pattern", "value", "note", "_line", "position", "not_in_question",
-                      "unless_next", "covers_own_voice"})
-POSITIONS = ("anywhere", "clause_initial")
+DEFAULT = DEFAULT_BEHAVIOUR
+__all__ = ["RuleBehaviour", "DEFAULT", "POSITIONS", "behaviours", "allowed", "question_openers"]
 # Question hits that do not open the question before a match: a rising "?" on a statement and end tags
 # ("don't worry about it, okay?") leave the dismissing words a statement.
 NOT_OPENERS = ("q.mark.declarative", "q.tag.")
@@ -35,49 +36,9 @@ NOT_OPENERS = ("q.mark.declarative", "q.tag.")
 QUESTION_SCOPE_TOKENS = 12
 
 
-@dataclass(frozen=True)
-class RuleBehaviour:
-    """What a data row says about where its match counts (defaults: anywhere, always)."""
-
-    position: str = "anywhere"
-    not_in_question: bool = False
-    unless_next: frozenset[str] = frozenset()
-    covers_own_voice: bool = False
-
-
-DEFAULT = RuleBehaviour()
-
-
-def _behaviour(row: dict[str, Any], label: str) -> RuleBehaviour:
-    line = row.get("_line")
-    unknown = sorted(set(row) - ROW_KEYS)
-    if unknown:
-        raise ConfigError(f"pattern {row.get('id')!r}: unknown field(s) {unknown}; allowed: {sorted(ROW_KEYS - {'_line'})}",
-                          path=label, line=line)
-    position = row.get("position", "anywhere")
-    if position not in POSITIONS:
-        raise ConfigError(f"pattern {row.get('id')!r}: position must be one of {list(POSITIONS)}", path=label, line=line)
-    for key in ("not_in_question", "covers_own_voice"):
-        if not isinstance(row.get(key, False), bool):
-            raise ConfigError(f"pattern {row.get('id')!r}: {key} must be true or false", path=label, line=line)
-    nxt = row.get("unless_next", [])
-    if not (isinstance(nxt, list) and all(isinstance(w, str) for w in nxt)):
-        raise ConfigError(f"pattern {row.get('id')!r}: unless_next must be a list of words", path=label, line=line)
-    return RuleBehaviour(position, row.get("not_in_question", False), frozenset(w.lower() for w in nxt),
-                         row.get("covers_own_voice", False))
-
-
-@lru_cache(maxsize=None)
-def behaviours(files: tuple[str, ...]) -> dict[str, RuleBehaviour]:
-    """Rule id -> behaviour for every row of ``files`` that sets one (validated here, once)."""
-    out: dict[str, RuleBehaviour] = {}
-    for name in files:
-        rows, label = load_jsonl(name)
-        for row in rows:
-            b = _behaviour(row, label)
-            if b != DEFAULT and isinstance(row.get("id"), str):
-                out[row["id"]] = b
-    return out
+def behaviours(files: tuple[str | Path, ...]) -> dict[str, RuleBehaviour]:
+    """Rule id -> behaviour for every row of ``files`` that sets one (checked as when the files are loaded)."""
+    return read_behaviours(*files)
 
 
 def allowed(b: RuleBehaviour, span: Span, clause_starts: set[int], question_starts: list[int]) -> bool:
@@ -94,7 +55,7 @@ def allowed(b: RuleBehaviour, span: Span, clause_starts: set[int], question_star
     return True
 
 
-def question_openers(hits: list[Any], doc_char_to_token: Any) -> list[int]:
+def question_openers(hits: Sequence[Hit], doc_char_to_token: Callable[[int], int | None]) -> list[int]:
     """Token starts of the question hits that open a question (``NOT_OPENERS`` left out)."""
     out = []
     for h in hits:

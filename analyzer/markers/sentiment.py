@@ -9,6 +9,7 @@ their word counts (:func:`analyzer.markers.clarity.count_words`).
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,8 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from ..errors import ConfigError
 from ..resources import load_toml
-from .clarity import words_between
-from .patterns import PatternSet, TokenView, token_view
+from .patterns import PatternSet
+from .text import TokenView, token_view, vocab_cached, words_between
 
 CONFIG = "sentiment.toml"
 
@@ -55,20 +56,19 @@ class SentimentScorer:
         # :meth:`new_session` empties it, so memory stays bounded and a run's speed does not depend on
         # sessions repeating each other.
         self._compound = lru_cache(maxsize=4096)(self._vader_compound)
-        self._patterns: dict[int, PatternSet] = {}
+        self._rows = [{"label": r["action"], "id": r["id"], "pattern": r["pattern"]} for r in self.rules]
+        self._rows_key = ("sentiment", self.label, json.dumps(self._rows, sort_keys=True))
 
     def _pattern_set(self, vocab: Vocab) -> PatternSet:
-        # the generic pattern code (validated by spaCy's Matcher, matched by the fast path)
-        key = id(vocab)
-        if key not in self._patterns:
-            rows = [{"label": r["action"], "id": r["id"], "pattern": r["pattern"]} for r in self.rules]
-            self._patterns[key] = PatternSet(vocab, rows, source=self.label)
-        return self._patterns[key]
+        # the generic pattern code (validated by spaCy's Matcher, matched by the fast path), compiled once
+        # per vocab and rule set in the text layer's cache
+        return vocab_cached(vocab, self._rows_key, lambda: PatternSet(vocab, self._rows, source=self.label))
 
     def neutralised(self, doc: Doc) -> set[int]:
         """Token indices of ``doc`` that are replaced by the placeholder before scoring."""
         ps = self._pattern_set(doc.vocab)
-        neutral, keep = set(), set()
+        neutral: set[int] = set()
+        keep: set[int] = set()
         for rule_id, start, end in ps.matches(doc):
             rule = self._by_id[rule_id]
             t = rule["target"]

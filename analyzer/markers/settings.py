@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ..checks import Key, read_keys
 from ..errors import ConfigError
 from ..resources import load_toml
 
@@ -29,44 +30,27 @@ class MarkerSettings:
     miti: dict[str, tuple[float, float]]  # figure -> (fair, good) published thresholds
 
 
-_FIELDS = {
-    ("backchannel", "max_words"): ("backchannel_max_words", int),
-    ("timing", "fast_response_s"): ("fast_response_s", float),
-    ("timing", "silence_s"): ("silence_s", float),
-    ("timing", "min_overlap_s"): ("min_overlap_s", float),
-    ("interruption", "cutoff_endings"): ("cutoff_endings", list),
-    ("interruption", "notes"): ("interruption_notes", list),
-    ("advice", "premature_before_client_turns"): ("premature_before_client_turns", int),
-    ("sentiment", "negative_turn"): ("negative_turn", float),
-    ("sentiment", "shift"): ("shift", float),
-    ("sentiment", "recovery_rise"): ("recovery_rise", float),
-    ("sentiment", "recovery_window_turns"): ("recovery_window_turns", int),
-    ("sentiment", "arc_fraction"): ("arc_fraction", float),
-}
+_KEYS = (
+    Key("backchannel.max_words", "whole", "backchannel_max_words"),
+    Key("timing.fast_response_s", "number"),
+    Key("timing.silence_s", "number"),
+    Key("timing.min_overlap_s", "number"),
+    Key("interruption.cutoff_endings", "strings"),
+    Key("interruption.notes", "strings", "interruption_notes"),
+    Key("advice.premature_before_client_turns", "whole"),
+    Key("sentiment.negative_turn", "number"),
+    Key("sentiment.shift", "number"),
+    Key("sentiment.recovery_rise", "number"),
+    Key("sentiment.recovery_window_turns", "whole"),
+    Key("sentiment.arc_fraction", "number"),
+)
 
 
 @lru_cache(maxsize=8)
 def load_settings(path: str | None = None) -> MarkerSettings:
     """Read and check models/markers.toml (or a user's copy at ``path``)."""
     data, label = load_toml(Path(path) if path else "markers.toml")
-    values = {}
-    for (section, key), (name, kind) in _FIELDS.items():
-        try:
-            raw = data[section][key]
-        except KeyError:
-            raise ConfigError(f"missing key [{section}] {key}", path=label) from None
-        if kind is list:
-            if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
-                raise ConfigError(f"[{section}] {key} must be a list of strings", path=label)
-            values[name] = tuple(raw)
-        elif kind is int:
-            if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
-                raise ConfigError(f"[{section}] {key} must be a whole number ≥ 0, got {raw!r}", path=label)
-            values[name] = raw
-        else:
-            if not isinstance(raw, (int, float)) or isinstance(raw, bool):
-                raise ConfigError(f"[{section}] {key} must be a number, got {raw!r}", path=label)
-            values[name] = float(raw)
+    values = read_keys(data, label, _KEYS)
     miti: dict[str, tuple[float, float]] = {}
     for figure, pair in data.get("miti", {}).items():
         if not (isinstance(pair, dict) and set(pair) == {"fair", "good"}
@@ -80,4 +64,4 @@ def load_settings(path: str | None = None) -> MarkerSettings:
     return MarkerSettings(**values, miti=miti)
 
 
-_MITI_FIGURES = {"reflection_to_question_ratio", "percent_complex_reflections", "percent_open_questions"}
+_MITI_FIGURES = {"reflection_to_question_ratio", "complex_reflection_share", "open_question_share"}

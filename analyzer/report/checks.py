@@ -38,10 +38,11 @@ def checks_notes_html(row: dict[str, Any]) -> str:
     return "".join(f'<div class="warn" role="note">{n}</div>' for n in notes)
 
 
-def ratio_interval_html(row: dict[str, Any], figure: str, percent: bool = False) -> str:
-    """``90% 0.8–1.6`` beside a MITI ratio (R:Q, % complex reflections, % open questions)."""
+def ratio_interval_html(row: dict[str, Any], figure: str, percent: bool = False, share: bool = False) -> str:
+    """``90% 0.8–1.6`` beside a MITI ratio (R:Q), ``90% 55%–80%`` beside a share (``share``: 0..1 shown as %)."""
     lo, hi = row.get(f"{figure}_low"), row.get(f"{figure}_high")
     if lo is None or hi is None:
         return ""
-    fmt = (lambda x: f"{x:.0f}%") if percent else (lambda x: f"{x:.1f}")
+    fmt = ((lambda x: f"{100 * x:.0f}%") if share else (lambda x: f"{x:.0f}%") if percent
+           else (lambda x: f"{x:.1f}"))
     return f' <small class="interval" title="90% interval over resamples of the clinician\'s turns">90% {fmt(lo)}–{fmt(hi)}</small>'

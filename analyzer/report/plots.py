@@ -88,15 +88,14 @@ def _timed(result: SessionResult) -> bool:
     return result.transcript.has_times
 
 
-def _x(result: SessionResult, tc: Any) -> float:
-    """Minutes where timed (the source's own clock, as the transcript shows it), else the turn number."""
-    if _timed(result):
+def _x(timed: bool, tc: Any) -> float:
+    """Minutes where timed (the source's own clock, as the transcript shows it), else the turn number.
+
+    ``timed`` is computed once per plot: ``has_times`` scans every turn, so asking it per turn was quadratic.
+    """
+    if timed:
         return tc.turn.start_s / 60.0
     return float(tc.turn.index)
-
-
-def _xlabel(result: SessionResult) -> str:
-    return "minutes (source timestamps)" if _timed(result) else "turn number (no timestamps)"
 
 
 def _no_data(ax: Axes, message: str) -> Axes:
@@ -117,13 +116,14 @@ def plot_sentiment(result: SessionResult, ax: Axes | None = None) -> Axes:
     turns = [tc for tc in result.markers.turns if tc.sentiment is not None and not tc.backchannel]
     if not turns:
         return _no_data(ax, "no sentiment scores")
+    timed = _timed(result)
     for role in ("client", "clinician"):
-        pts = [(_x(result, tc), tc.sentiment) for tc in turns if tc.turn.role == role]
+        pts = [(_x(timed, tc), tc.sentiment) for tc in turns if tc.turn.role == role]
         if pts:
             xs, ys = zip(*pts)
             ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.4, color=ROLE_COLOURS[role], label=role)
-    peaks = [(_x(result, tc), tc.sentiment, tc.turn.index) for tc in turns
-             if tc.turn.role == "client" and tc.sentiment <= neg]
+    peaks = [(_x(timed, tc), tc.sentiment, tc.turn.index) for tc in turns
+             if tc.turn.role == "client" and tc.sentiment is not None and tc.sentiment <= neg]
     if peaks:
         xs, ys, idx = zip(*peaks)
         ax.scatter(xs, ys, s=60, facecolors="none", edgecolors="#000000", linewidths=1.2, zorder=3,
@@ -133,7 +133,7 @@ def plot_sentiment(result: SessionResult, ax: Axes | None = None) -> Axes:
     ax.axhline(0, color="#999999", linewidth=0.8)
     ax.axhline(neg, color="#999999", linewidth=0.8, linestyle=":")
     ax.set_ylim(-1.08, 1.08)
-    ax.set_xlabel(_xlabel(result))
+    ax.set_xlabel("minutes (source timestamps)" if timed else "turn number (no timestamps)")
     ax.set_ylabel("sentiment (VADER, −1..1)")
     ax.set_title("Sentiment across the session")
     ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=3)
@@ -165,8 +165,8 @@ def plot_talk_share(result: SessionResult, ax: Axes | None = None) -> Axes:
         xs.append(turns[i].turn.index)
         word_share.append(clin / total if total else math.nan)
         if timed:
-            cs = sum(tc.turn.duration_s for tc in win if tc.turn.role == "clinician")
-            ts = sum(tc.turn.duration_s for tc in win)
+            cs = sum(tc.turn.duration_s or 0.0 for tc in win if tc.turn.role == "clinician")
+            ts = sum(tc.turn.duration_s or 0.0 for tc in win)
             time_share.append(cs / ts if ts else math.nan)
     ax.plot(xs, word_share, color=ROLE_COLOURS["clinician"], linewidth=1.6, label="share of words")
     if timed:

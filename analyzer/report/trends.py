@@ -4,9 +4,9 @@
 ``Analysis.sessions``): one row per session with ``clinician``,
 ``session_date`` (ISO) and the ``<skill>_score`` columns.
 :func:`plot_skill_trends` draws on a given Axes (or a new pyplot figure, so it
-shows inline in a notebook); :func:`trends_html_section` renders one PNG per
-clinician through the Agg canvas (no backend is selected, pyplot is never
-touched) into an HTML section for the index page's ``extra_sections``.
+shows inline in a notebook); :func:`trends_html_section` draws one inline SVG
+chart per clinician (:mod:`analyzer.report.svg`, no matplotlib) into an HTML
+section for the index page's ``extra_sections``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from . import svg
 from .plots import BAND_COLOURS, figure_png_base64, new_figure
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def plot_skill_trends(frame: pd.DataFrame, clinician: str, ax: Axes | None = Non
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
         for lbl in ax.get_xticklabels():
             lbl.set_rotation(30)
-            lbl.set_ha("right")
+            lbl.set_horizontalalignment("right")
     ax.set_xlabel("session date")
     return ax
 
@@ -132,11 +133,25 @@ def render_trend_png(frame: pd.DataFrame, clinician: str, skill_map: SkillMap | 
     return figure_png_base64(fig)
 
 
+def render_trend_svg(sub: pd.DataFrame, clinician: str, skill_map: SkillMap) -> str:
+    """One clinician's skills across their dated sessions (``clinician_sessions``) as an inline SVG chart."""
+    import pandas as pd
+
+    dates = [d.date().isoformat() for d in sub["_date"]]
+    series = []
+    for key, label in _skills(skill_map):
+        col = f"{key}_score"
+        if col in sub.columns:
+            ys = pd.to_numeric(sub[col], errors="coerce").astype("float64")
+            series.append((label, [None if pd.isna(v) else float(v) for v in ys]))
+    return svg.trend_chart(dates, series, skill_map.fair, skill_map.good, _alt_text(sub, clinician, skill_map))
+
+
 def trends_html_section(frame: pd.DataFrame, skill_map: SkillMap | None = None) -> str:
-    """An HTML ``<section>`` with one chart per clinician (dated sessions only), with alt text.
+    """An HTML ``<section>`` with one inline SVG chart per clinician (dated sessions only), each with a text equivalent.
 
     Without clinician and date metadata the section says how to add it
-    (manifest.csv or file names) rather than disappearing.
+    (a manifest or file names) rather than disappearing.
     """
     clinicians: list[str] = []
     if "clinician" in frame.columns:
@@ -148,13 +163,11 @@ def trends_html_section(frame: pd.DataFrame, skill_map: SkillMap | None = None) 
         sub = clinician_sessions(frame, c)
         if sub.empty:
             continue
-        uri = render_trend_png(frame, c, smap)
-        alt = _alt_text(sub, c, smap)
         parts.append(
-            f'<figure class="trend"><img src="{uri}" alt="{html.escape(alt, quote=True)}" width="800" height="340" style="max-width:100%;height:auto">'
-            f"<figcaption>{html.escape(c)}: {len(sub)} session{'s' if len(sub) != 1 else ''}, "
+            f'<figure class="trend"><figcaption><strong>{html.escape(c)}</strong>: {len(sub)} '
+            f"session{'s' if len(sub) != 1 else ''}, "
             f"{html.escape(sub['_date'].min().date().isoformat())} to {html.escape(sub['_date'].max().date().isoformat())}"
-            "</figcaption></figure>"
+            f"</figcaption>{render_trend_svg(sub, c, smap)}</figure>"
         )
         shown += 1
     if not shown:
