@@ -82,7 +82,6 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
     and adds the sessions to the history.  A file that cannot be read is
     reported and the rest are analysed; the exit code is then 1.
     """
-    from .config import Options, load_config
     from .run import run_analysis
 
     found = readers.find_inputs(paths, exclude=(out_dir,))
@@ -225,7 +224,6 @@ def evaluate(table: Path, mapping_file: str, unpunctuated: bool, ratings_files: 
     sub-type agreement, session AUC for a high/low label, correlations with
     session ratings, and for every rule id how often it fired and its precision.
     """
-    from .config import Options, load_config
     from .evaluate import evaluate as run_evaluation
     from .rule_audit import RULE_PRECISION_FLOOR, write_audit
 

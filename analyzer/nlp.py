@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-
 from typing import TYPE_CHECKING
 
 from .errors import ModelError

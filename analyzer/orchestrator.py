@@ -87,7 +87,7 @@ class SessionStream:
         except AnalyzerError as exc:
             self.manifest_error = exc
 
-    def __iter__(self) -> Iterator[FileResult | RenderedFile]:
+    def __iter__(self) -> Iterator[Any]:  # FileResult, or RenderedFile when the stream renders
         from .session_ids import SessionNamer
 
         # same-stem files in one run get distinct session ids; ids, metadata (and, for a run, the

@@ -242,11 +242,11 @@ def _init_worker(config: RunConfig, finish: Callable[[FileResult], Any] | None) 
     _WORKER.update(config=config, finish=finish)
 
 
-def _work(path: Path) -> Any:
+def _work(path: str | Path) -> Any:
     return work_on_file(path, _WORKER["config"], _WORKER["finish"])
 
 
-def work_on_file(path: Path, config: RunConfig, finish: Callable[[FileResult], Any] | None = None) -> Any:
+def work_on_file(path: str | Path, config: RunConfig, finish: Callable[[FileResult], Any] | None = None) -> Any:
     """Analyse one file and apply ``finish`` to the result, where the file is analysed (any engine)."""
     from .gctune import after_file
 

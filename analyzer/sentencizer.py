@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from spacy.attrs import IS_PUNCT, ORTH
+from spacy.attrs import IS_PUNCT, ORTH  # type: ignore[import-not-found]
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
-from spacy.strings import hash_string
+from spacy.strings import hash_string  # type: ignore[attr-defined]
 
 
 class ArraySentencizer(Sentencizer):
@@ -23,7 +23,7 @@ class ArraySentencizer(Sentencizer):
     compares hashes, so its sentence starts are exactly the Sentencizer's.
     """
 
-    def predict(self, docs: Any) -> list[list[bool]]:  # type: ignore[override]
+    def predict(self, docs: Any) -> list[list[bool]]:
         punct = getattr(self, "_punct_hashes", None)
         if punct is None or len(punct) != len(self.punct_chars):
             punct = self._punct_hashes = {hash_string(c) for c in self.punct_chars}

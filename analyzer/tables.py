@@ -208,14 +208,15 @@ def table_row(columns: Sequence[str], row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: format_cell(row.get(k)) for k in columns}
 
 
-def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]],
+def csv_text(columns: Iterable[str], rows: Iterable[Mapping[str, Any]],
              digits: Mapping[str, int] | None = None) -> tuple[str, int]:
     """Rows formatted exactly as :meth:`AtomicCSV.write` writes them (no header), and their number.
 
     Workers format their sessions' rows with this, so the process writing the table only appends text.
     """
+    columns = list(columns)
     buf = io.StringIO(newline="")
-    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore")
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
     n = 0
     for row in rows:
         writer.writerow(table_row(columns, rounded(row, digits) if digits else row))

@@ -7,8 +7,8 @@ import spacy
 
 from analyzer import io as readers
 from analyzer.markers import code_session
-from analyzer.markers.settings import load_settings
 from analyzer.markers.patterns import TokenView
+from analyzer.markers.settings import load_settings
 from analyzer.nlp import pipe_texts
 
 TEXTS = [
