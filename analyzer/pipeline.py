@@ -279,8 +279,18 @@ def analyze_files(
                 yield work_on_file(p, run_config, finish)
             return
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
-        with ctx.Pool(processes=min(jobs, len(paths)), initializer=_init_worker, initargs=(run_config, finish)) as pool:
+        pool = ctx.Pool(processes=min(jobs, len(paths)), initializer=_init_worker, initargs=(run_config, finish))
+        try:
             yield from pool.imap(_work, paths, chunksize=1)
+        except BaseException:
+            pool.terminate()  # stopped early (an error, a signal, the caller let go): no waiting for the rest
+            raise
+        else:
+            # every result is in: let the workers finish on their own.  Pool.terminate() here (what the
+            # with-block does) can leave a worker blocked on the task queue's lock and the run hanging.
+            pool.close()
+        finally:
+            pool.join()
 
 
 def _warm_up(config: RunConfig) -> None:
