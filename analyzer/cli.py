@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -135,6 +135,13 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
     finally:
         if bar:
             bar.__exit__(None, None, None)
+    _print_run_summary(summary, printed, out_dir, quiet)
+    if not summary.ok:
+        sys.exit(1)
+
+
+def _print_run_summary(summary: Any, printed: set[str], out_dir: Path, quiet: bool) -> None:
+    """The end of a run on the console: errors not yet printed, run-level notes, and the totals."""
     for msg in summary.failed:
         if msg not in printed:  # missing paths and a bad manifest are not tied to one analysed file
             click.echo(f"error: {msg}", err=True)
@@ -152,8 +159,6 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, fmt: str | None, clinician: 
         f"{len(summary.failed)} failed. {where}",
         err=True,
     )
-    if not summary.ok:
-        sys.exit(1)
 
 
 @cli.command()

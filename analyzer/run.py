@@ -224,19 +224,7 @@ def run_analysis(
     try:
         for fr in stream:
             _note_file(summary, fr)
-            for sr in fr.sessions:
-                try:
-                    report = outputs.add_rendered(sr) if isinstance(sr, RenderedSession) else outputs.add(sr)
-                except (AnalyzerError, OSError):
-                    raise  # output-side (full disk, damaged history): stops the run with one message
-                except Exception as exc:  # the per-file guard, for this file's outputs
-                    if not fr.error:
-                        fr.error, fr.traceback = unexpected_error(fr.path, exc)
-                        summary.failed.append(fr.error)
-                    continue
-                summary.sessions += 1
-                if report:
-                    summary.reports[sr.session_id] = report
+            _write_file_sessions(fr, outputs, summary)
             if on_file:
                 on_file(fr)
         if summary.sessions == 0:
@@ -255,6 +243,23 @@ def run_analysis(
         outputs.close()
     summary.elapsed_s = time.perf_counter() - started
     return summary
+
+
+def _write_file_sessions(fr: FileResult, outputs: _Outputs, summary: RunSummary) -> None:
+    """Add one file's sessions to the outputs; an unexpected failure there fails this file only."""
+    for sr in fr.sessions:
+        try:
+            report = outputs.add_rendered(sr) if isinstance(sr, RenderedSession) else outputs.add(sr)
+        except (AnalyzerError, OSError):
+            raise  # output-side (full disk, damaged history): stops the run with one message
+        except Exception as exc:  # the per-file guard, for this file's outputs
+            if not fr.error:
+                fr.error, fr.traceback = unexpected_error(fr.path, exc)
+                summary.failed.append(fr.error)
+            continue
+        summary.sessions += 1
+        if report:
+            summary.reports[sr.session_id] = report
 
 
 def _add_previous_sessions(out: Path, reports: dict[str, str], rows: list[dict[str, Any]],

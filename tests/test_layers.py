@@ -109,7 +109,7 @@ LAYERS = [
     {"analyzer._version", "analyzer.errors", "analyzer.model", "analyzer.resources", "analyzer.agreement",
      "analyzer.checks", "analyzer.guard", "analyzer.cleanup"},
     {"analyzer.markers.registry", "analyzer.markers.text", "analyzer.markers.base", "analyzer.markers.settings",
-     "analyzer.tables", "analyzer.nlp", "analyzer.roles", "analyzer.metadata"},
+     "analyzer.tables", "analyzer.nlp", "analyzer.sentencizer", "analyzer.roles", "analyzer.metadata"},
 ]
 
 

@@ -384,56 +384,65 @@ class PatternSet:
         self._slow = Matcher(vocab)
         tokenizer = _tokenizer_for(vocab)
         for row in rows:
-            line = row.get("_line")
-            label, pattern, rule_id = row.get("label"), row.get("pattern"), row.get("id")
-            if not isinstance(label, str) or not label:
-                raise ConfigError("pattern needs a string 'label'", path=source, line=line)
-            if not isinstance(rule_id, str) or not rule_id:
-                raise ConfigError("pattern needs a string 'id' (the rule id shown as evidence)", path=source, line=line)
-            if rule_id in self.meta:
-                raise ConfigError(f"duplicate pattern id {rule_id!r}", path=source, line=line)
-            if isinstance(pattern, str):
-                # a phrase: matched case-insensitively, token by token, as spaCy's PhraseMatcher on LOWER
-                pattern = [{"LOWER": t.lower_} for t in tokenizer(pattern) if not t.is_space]
-                if not pattern:
-                    raise ConfigError(f"pattern {rule_id!r} is an empty phrase", path=source, line=line)
-            elif not (isinstance(pattern, list) and pattern and all(isinstance(p, dict) for p in pattern)):
-                raise ConfigError(
-                    f"pattern {rule_id!r} must be a phrase string or a list of token objects", path=source, line=line
-                )
-            try:
-                self.matcher.add(rule_id, [pattern])
-            except (ValueError, KeyError) as exc:
-                raise ConfigError(f"invalid token pattern {rule_id!r}: {exc}", path=source, line=line) from exc
-            self.meta[rule_id] = (label, str(row.get("value", "1")))
-            behaviour = _behaviour(row, rule_id, source, line)
-            if behaviour is not DEFAULT_BEHAVIOUR:
-                self.behaviours[rule_id] = behaviour
-            self.labels.add(label)
-            compiled = _compile_row(pattern)
-            if compiled is None:
-                self._slow.add(rule_id, [pattern])
-                continue
-            n = len(self._rules)
-            # The words that may follow a single required first token: a cheap pre-check before matching
-            # ("you" starts dozens of patterns, few of which can continue with the next word).
-            second = _first_words(pattern, 1) if len(pattern) > 1 and pattern[0].get("OP") is None else None
-            steps, ops = compiled
-            self._rules.append((rule_id, steps, ops if any(ops) else None, second))
-            # A word set one of which must occur in any text the rule matches: the smallest of its steps that
-            # must match a token.  A text with none of those words cannot match, wherever the rule starts.
-            must = [words for (words, _), op in zip(steps, ops) if words is not None and op in (None, "+")]
-            if must:
-                for w in min(must, key=len):
-                    self._by_anchor.setdefault(w, []).append(n)
-            else:
-                self._unanchored.add(n)
-            first = _first_words(pattern)
-            if first is None:
-                self._any_start.append(n)
-            else:
-                for w in first:
-                    self._by_word.setdefault(w, []).append(n)
+            self._add_row(row, tokenizer)
+        self._index_candidates()
+
+    def _add_row(self, row: dict[str, Any], tokenizer: Any) -> None:
+        """Check one pattern row, add it to the matcher and index it by the words it needs."""
+        source = self.source
+        line = row.get("_line")
+        label, pattern, rule_id = row.get("label"), row.get("pattern"), row.get("id")
+        if not isinstance(label, str) or not label:
+            raise ConfigError("pattern needs a string 'label'", path=source, line=line)
+        if not isinstance(rule_id, str) or not rule_id:
+            raise ConfigError("pattern needs a string 'id' (the rule id shown as evidence)", path=source, line=line)
+        if rule_id in self.meta:
+            raise ConfigError(f"duplicate pattern id {rule_id!r}", path=source, line=line)
+        if isinstance(pattern, str):
+            # a phrase: matched case-insensitively, token by token, as spaCy's PhraseMatcher on LOWER
+            pattern = [{"LOWER": t.lower_} for t in tokenizer(pattern) if not t.is_space]
+            if not pattern:
+                raise ConfigError(f"pattern {rule_id!r} is an empty phrase", path=source, line=line)
+        elif not (isinstance(pattern, list) and pattern and all(isinstance(p, dict) for p in pattern)):
+            raise ConfigError(
+                f"pattern {rule_id!r} must be a phrase string or a list of token objects", path=source, line=line
+            )
+        try:
+            self.matcher.add(rule_id, [pattern])
+        except (ValueError, KeyError) as exc:
+            raise ConfigError(f"invalid token pattern {rule_id!r}: {exc}", path=source, line=line) from exc
+        self.meta[rule_id] = (label, str(row.get("value", "1")))
+        behaviour = _behaviour(row, rule_id, source, line)
+        if behaviour is not DEFAULT_BEHAVIOUR:
+            self.behaviours[rule_id] = behaviour
+        self.labels.add(label)
+        compiled = _compile_row(pattern)
+        if compiled is None:
+            self._slow.add(rule_id, [pattern])
+            return
+        n = len(self._rules)
+        # The words that may follow a single required first token: a cheap pre-check before matching
+        # ("you" starts dozens of patterns, few of which can continue with the next word).
+        second = _first_words(pattern, 1) if len(pattern) > 1 and pattern[0].get("OP") is None else None
+        steps, ops = compiled
+        self._rules.append((rule_id, steps, ops if any(ops) else None, second))
+        # A word set one of which must occur in any text the rule matches: the smallest of its steps that
+        # must match a token.  A text with none of those words cannot match, wherever the rule starts.
+        must = [words for (words, _), op in zip(steps, ops) if words is not None and op in (None, "+")]
+        if must:
+            for w in min(must, key=len):
+                self._by_anchor.setdefault(w, []).append(n)
+        else:
+            self._unanchored.add(n)
+        first = _first_words(pattern)
+        if first is None:
+            self._any_start.append(n)
+        else:
+            for w in first:
+                self._by_word.setdefault(w, []).append(n)
+
+    def _index_candidates(self) -> None:
+        """The lookup tables :meth:`_candidates_at` reads, built once all rows are in."""
         # Candidate rules at a token: those indexed by its word, then (in file order) the rules any token may
         # start whose second word, if known, is the next word.
         self._candidates: dict[str, tuple[int, ...]] = {w: tuple(ns) for w, ns in self._by_word.items()}
