@@ -239,6 +239,12 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(config: RunConfig, finish: Callable[[FileResult], Any] | None) -> None:
+    import signal
+
+    # A forked worker must not run the parent's SIGTERM/SIGHUP clean-up (it would remove the parent's
+    # temporaries, and a worker blocked in a lock would never run it, so Pool.terminate would wait forever).
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
     _WORKER.update(config=config, finish=finish)
 
 
